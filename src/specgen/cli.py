@@ -1,0 +1,44 @@
+"""The ``specgen`` command. Each module of ``specgen.commands`` adds one subcommand through
+``register(subparsers)``, so a compiler brings its own command without editing this file."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import pkgutil
+import sys
+
+import specgen.commands
+from specgen.descriptors import SetNotFound
+from specgen.dump import DumpError
+from specgen.errors import UserError
+
+
+def make_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="specgen",
+        description="Compile the Docker Registry HTTP API V2 descriptors into docs, OpenAPI, "
+        "server and client stubs, and check registries against them.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for info in sorted(pkgutil.iter_modules(specgen.commands.__path__), key=lambda m: m.name):
+        module = importlib.import_module(f"specgen.commands.{info.name}")
+        module.register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = make_parser().parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except (UserError, SetNotFound, DumpError) as exc:
+        print(f"specgen: error: {exc}", file=sys.stderr)
+        return getattr(exc, "exit_code", 2)
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
