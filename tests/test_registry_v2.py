@@ -122,3 +122,25 @@ def test_intro_is_read_from_the_package(dset):
 
     text = resources.files("specgen.descriptors.registry_v2").joinpath("intro.md").read_text("utf-8")
     assert dset.intro == text
+
+
+def _run(*args, **env):
+    import os
+    import subprocess
+    import sys
+
+    return subprocess.run([sys.executable, "-m", "specgen", *args], capture_output=True, timeout=60,
+                          env={**os.environ, **env})
+
+
+def test_cli_dump_is_the_oracle(oracles):
+    proc = _run("dump", "registry_v2", "--format", "json")
+    assert proc.returncode == 0, proc.stderr.decode()
+    data = json.loads(proc.stdout)
+    blob = canonical_json(data)
+    assert hashlib.sha256(blob).hexdigest() == GOLDEN_SHA256
+    path = oracles / "registry-v2-descriptors.json"
+    if path.exists():
+        oracle = json.loads(path.read_text(encoding="utf-8"))
+        del oracle["Meta"]
+        assert data == oracle
