@@ -516,7 +516,13 @@ MANIFEST = RouteDescriptor(
                                 "the request."
                             ),
                             status_code=400,
-                            error_codes=(errors.NAME_INVALID, errors.TAG_INVALID, errors.MANIFEST_INVALID, errors.MANIFEST_UNVERIFIED, errors.BLOB_UNKNOWN),
+                            error_codes=(
+                                errors.NAME_INVALID,
+                                errors.TAG_INVALID,
+                                errors.MANIFEST_INVALID,
+                                errors.MANIFEST_UNVERIFIED,
+                                errors.BLOB_UNKNOWN,
+                            ),
                             body=BodyDescriptor(
                                 content_type="application/json",
                                 format=ERRORS_BODY,
@@ -1162,7 +1168,11 @@ BLOB_UPLOAD_CHUNK = RouteDescriptor(
                                 "restarted."
                             ),
                             status_code=400,
-                            error_codes=(errors.DIGEST_INVALID, errors.NAME_INVALID, errors.BLOB_UPLOAD_INVALID),
+                            error_codes=(
+                                errors.DIGEST_INVALID,
+                                errors.NAME_INVALID,
+                                errors.BLOB_UPLOAD_INVALID,
+                            ),
                             body=BodyDescriptor(
                                 content_type="application/json",
                                 format=ERRORS_BODY,
@@ -1244,7 +1254,11 @@ BLOB_UPLOAD_CHUNK = RouteDescriptor(
                                 "restarted."
                             ),
                             status_code=400,
-                            error_codes=(errors.DIGEST_INVALID, errors.NAME_INVALID, errors.BLOB_UPLOAD_INVALID),
+                            error_codes=(
+                                errors.DIGEST_INVALID,
+                                errors.NAME_INVALID,
+                                errors.BLOB_UPLOAD_INVALID,
+                            ),
                             body=BodyDescriptor(
                                 content_type="application/json",
                                 format=ERRORS_BODY,
@@ -1345,7 +1359,11 @@ BLOB_UPLOAD_CHUNK = RouteDescriptor(
                                 "restarted."
                             ),
                             status_code=400,
-                            error_codes=(errors.DIGEST_INVALID, errors.NAME_INVALID, errors.BLOB_UPLOAD_INVALID),
+                            error_codes=(
+                                errors.DIGEST_INVALID,
+                                errors.NAME_INVALID,
+                                errors.BLOB_UPLOAD_INVALID,
+                            ),
                             body=BodyDescriptor(
                                 content_type="application/json",
                                 format=ERRORS_BODY,
@@ -1460,7 +1478,12 @@ BLOB_UPLOAD_CHUNK = RouteDescriptor(
                                 "restarted."
                             ),
                             status_code=400,
-                            error_codes=(errors.DIGEST_INVALID, errors.NAME_INVALID, errors.BLOB_UPLOAD_INVALID, errors.UNSUPPORTED),
+                            error_codes=(
+                                errors.DIGEST_INVALID,
+                                errors.NAME_INVALID,
+                                errors.BLOB_UPLOAD_INVALID,
+                                errors.UNSUPPORTED,
+                            ),
                             body=BodyDescriptor(
                                 content_type="application/json",
                                 format=ERRORS_BODY,
