@@ -110,7 +110,8 @@ def test_explicit_head(dset, route):
     verbs = [m.method for m in dset.route(route).methods]
     assert "HEAD" in verbs and verbs.index("HEAD") == verbs.index("GET") + 1
     (head,) = next(m for m in dset.route(route).methods if m.method == "HEAD").requests
-    get = _request(dset, route, "GET", head.name)
+    get = _request(dset, route, "GET", {"manifest": "", "blob": "Fetch Blob"}[route])
+    assert head.name == {"manifest": "Check Manifest", "blob": "Check Blob"}[route]
     assert head.path_parameters == get.path_parameters and head.headers == get.headers
     for got, heads in ((get.successes, head.successes), (get.failures, head.failures)):
         assert [s.status_code for s in got] == [s.status_code for s in heads]
@@ -156,8 +157,9 @@ def test_oci_subject_on_manifest_put(dset):
 
 
 def test_missing_manifest_is_manifest_unknown(dset):
-    for verb in ("GET", "HEAD"):
-        codes = [(f.status_code, [e.value for e in f.error_codes]) for f in _request(dset, "manifest", verb).failures]
+    for verb, name in (("GET", ""), ("HEAD", "Check Manifest")):
+        failures = _request(dset, "manifest", verb, name).failures
+        codes = [(f.status_code, [e.value for e in f.error_codes]) for f in failures]
         assert (404, ["MANIFEST_UNKNOWN"]) in codes
 
 
@@ -243,7 +245,7 @@ def test_every_added_descriptor_cites_the_spec(dset):
     added = [(r, m, q) for r in dset.routes for m in r.methods for q in m.requests
              if (r.name, m.method, q.name) not in v2_names]
     assert [(r.name, m.method, q.name) for r, m, q in added] == [
-        ("manifest", "HEAD", ""), ("blob", "HEAD", "Fetch Blob"),
+        ("manifest", "HEAD", "Check Manifest"), ("blob", "HEAD", "Check Blob"),
         ("blob-upload", "POST", "Anonymous Mount Blob"), ("referrers", "GET", "List Referrers")]
     for r, m, q in added:
         assert id(q) not in v2_requests

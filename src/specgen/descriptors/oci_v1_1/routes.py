@@ -68,15 +68,22 @@ def _bodiless(response: ResponseDescriptor) -> ResponseDescriptor:
     return replace(response, body=BodyDescriptor())
 
 
-def _head_of(get: MethodDescriptor, description: str, requests: tuple[RequestDescriptor, ...]) -> MethodDescriptor:
-    """An explicit HEAD method answering like ``requests`` of ``get``, without bodies."""
+def _head_of(get: RequestDescriptor, *, method_description: str, name: str, description: str,
+             found: str) -> MethodDescriptor:
+    """An explicit HEAD method with one request answering like the ``get`` request, without
+    bodies; ``found`` describes its first (200) response."""
+    ok, *other = get.successes
     return MethodDescriptor(
         method="HEAD",
-        description=description,
-        requests=tuple(
-            replace(r, successes=tuple(map(_bodiless, r.successes or ())) or None,
-                    failures=tuple(map(_bodiless, r.failures or ())) or None)
-            for r in requests
+        description=method_description,
+        requests=(
+            replace(
+                get,
+                name=name,
+                description=description,
+                successes=(replace(_bodiless(ok), description=found),) + tuple(map(_bodiless, other)),
+                failures=tuple(map(_bodiless, get.failures or ())) or None,
+            ),
         ),
     )
 
@@ -345,11 +352,15 @@ MANIFEST = replace(
         replace(_MANIFEST_GET, requests=(MANIFEST_GET_REQUEST,)),
         # [OCI: Checking if content exists in the registry]
         _head_of(
-            _MANIFEST_GET,
-            "Check that the manifest identified by `name` and `reference` exists, and learn its "
-            "digest, media type and size, without receiving it "
+            MANIFEST_GET_REQUEST,
+            method_description="Check that the manifest identified by `name` and `reference` "
+            "exists, and learn its digest, media type and size, without receiving it "
             "[OCI: Checking if content exists in the registry].",
-            (MANIFEST_GET_REQUEST,),
+            name="Check Manifest",
+            description="The headers of a `GET` on the same manifest, without its body "
+            "[OCI: Checking if content exists in the registry].",
+            found="The manifest exists; `Docker-Content-Digest`, `Content-Type` and "
+            "`Content-Length` describe it.",
         ),
         replace(_MANIFEST_PUT, requests=(MANIFEST_PUT_REQUEST,)),
         replace(_MANIFEST_DELETE, requests=(MANIFEST_DELETE_REQUEST,)),
@@ -372,10 +383,15 @@ BLOB = replace(
         replace(_BLOB_GET, requests=tuple(map(_with_oci_digest, _BLOB_GET.requests))),
         # [OCI: Checking if content exists in the registry]
         _head_of(
-            _BLOB_GET,
-            "Check that the blob identified by `name` and `digest` exists, and learn its size, "
-            "without receiving it [OCI: Checking if content exists in the registry].",
-            (FETCH_BLOB_REQUEST,),
+            FETCH_BLOB_REQUEST,
+            method_description="Check that the blob identified by `name` and `digest` exists, "
+            "and learn its size, without receiving it "
+            "[OCI: Checking if content exists in the registry].",
+            name="Check Blob",
+            description="The headers of a `GET` on the same blob, without its body "
+            "[OCI: Checking if content exists in the registry].",
+            found="The blob exists; `Content-Length` is its size and `Docker-Content-Digest` its "
+            "digest.",
         ),
         replace(_BLOB_DELETE, requests=tuple(map(_with_oci_digest, _BLOB_DELETE.requests))),
     ),
