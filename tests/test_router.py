@@ -116,3 +116,18 @@ def test_synthetic_router(synthetic_set):
     prefixed = Router(synthetic_set, prefix="/svc/")
     assert prefixed.match("/svc/api/a/widgets/1").variables == {"shelf": "a", "id": "1"}
     assert prefixed.match("/api/a/widgets/1") is None
+
+
+def test_bad_characters_long_variant():
+    """routes_test.go's non-short variant: /v2/<10 runes>/<10 runes>/tags/list with runes from
+    U+00A0..U+02AF or U+4E00..U+9FFF never routes (it is random upstream; seeded here)."""
+    import random
+
+    rng = random.Random(20240501)
+
+    def runes(n):
+        return "".join(chr(rng.choice([rng.randint(0xA0, 0x2AF), rng.randint(0x4E00, 0x9FFF)])) for _ in range(n))
+
+    r = router("registry_v2")
+    for _ in range(1000):
+        assert r.match(f"/v2/{runes(10)}/{runes(10)}/tags/list") is None
