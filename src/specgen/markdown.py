@@ -1,4 +1,4 @@
-"""DescriptorSet + templates/markdown -> a Markdown API reference.
+"""DescriptorSet + templates/markdown -> the API reference, as Markdown and as one HTML page.
 
 The bundled templates reproduce the layout of distribution's ``docs/spec/api.md`` detail section, so
 the reference of ``registry_v2`` matches upstream's generated text byte for byte. A user folder passed
@@ -22,6 +22,8 @@ from pathlib import Path
 from typing import Iterable
 
 import jinja2
+from markdown_it import MarkdownIt
+from markupsafe import Markup
 
 from specgen.errors import UserError
 from specgen.model import DescriptorSet, ErrorDescriptor
@@ -117,23 +119,48 @@ def error_table(dset: DescriptorSet) -> list[ErrorDescriptor]:
                         f"code {exc.args[0]!r}") from None
 
 
+_SLUG_JUNK = re.compile(r"[^a-z0-9]+")
+
+
+def slug(text: str) -> str:
+    """An anchor-safe form: lower case, runs of other characters as one dash."""
+    return _SLUG_JUNK.sub("-", str(text).lower()).strip("-")
+
+
+# CommonMark plus tables; raw HTML in descriptions is shown as text, never passed through.
+_MD = MarkdownIt("commonmark", {"html": False}).enable("table")
+
+
+def md(text: str) -> Markup:
+    """A Markdown block (intro, descriptions) as HTML."""
+    return Markup(_MD.render(text)) if text else Markup("")
+
+
+def mdinline(text: str) -> Markup:
+    """Markdown spans (code, emphasis, links) as HTML, for table cells."""
+    return Markup(_MD.renderInline(text)) if text else Markup("")
+
+
 FILTERS = {"removenewlines": removenewlines, "statustext": statustext,
-           "prettygorilla": prettygorilla}
+           "prettygorilla": prettygorilla, "slug": slug, "md": md, "mdinline": mdinline}
 
 
-def environment(template_dir: str | Path | None = None, *, kind: str = "markdown",
-                autoescape: bool = False) -> jinja2.Environment:
-    """A Jinja environment over the bundled ``templates/<kind>`` folder, ``template_dir`` first."""
+def environment(template_dir: str | Path | None = None) -> jinja2.Environment:
+    """A Jinja environment over the bundled templates, ``template_dir`` searched first.
+
+    ``*.html.j2`` templates are autoescaped; Markdown templates are not.
+    """
     loaders: list[jinja2.BaseLoader] = []
     if template_dir is not None:
         folder = Path(template_dir)
         if not folder.is_dir():
             raise UserError(f"template folder not found: {folder}")
         loaders.append(jinja2.FileSystemLoader(str(folder)))
-    loaders.append(jinja2.FileSystemLoader(str(BUNDLED_TEMPLATES.parent / kind)))
+    loaders.append(jinja2.FileSystemLoader(str(BUNDLED_TEMPLATES)))
     env = jinja2.Environment(
         loader=jinja2.ChoiceLoader(loaders),
-        autoescape=autoescape,
+        autoescape=jinja2.select_autoescape(enabled_extensions=("html.j2",), default=False,
+                                            default_for_string=False),
         keep_trailing_newline=True,
         trim_blocks=True,
         lstrip_blocks=True,
@@ -143,14 +170,16 @@ def environment(template_dir: str | Path | None = None, *, kind: str = "markdown
     return env
 
 
-def context(dset: DescriptorSet) -> dict:
-    """What every template sees: the set, its routes and the error table."""
-    return {"dset": dset, "routes": dset.routes, "errors": error_table(dset)}
+def context(dset: DescriptorSet, note: str = "") -> dict:
+    """What every template sees: the set, its routes, the error table (and its codes), a note."""
+    errors = error_table(dset)
+    return {"dset": dset, "routes": dset.routes, "errors": errors,
+            "error_ids": frozenset(e.value for e in errors), "note": note}
 
 
-def _render(env: jinja2.Environment, name: str, dset: DescriptorSet) -> str:
+def _render(env: jinja2.Environment, name: str, dset: DescriptorSet, note: str = "") -> str:
     try:
-        return env.get_template(name).render(context(dset))
+        return env.get_template(name).render(context(dset, note))
     except jinja2.TemplateNotFound as exc:
         raise UserError(f"template not found: {exc.name}") from None
     except jinja2.TemplateSyntaxError as exc:
@@ -170,5 +199,11 @@ def render(dset: DescriptorSet, template_dir: str | Path | None = None) -> str:
     return _render(environment(template_dir), "api.md.j2", dset)
 
 
+def render_html(dset: DescriptorSet, template_dir: str | Path | None = None, note: str = "") -> str:
+    """The reference as one self-contained HTML page (``note`` becomes a comment at its top)."""
+    return _render(environment(template_dir), "api.html.j2", dset, note)
+
+
 def template_names(template_dir: str | Path | None = None) -> Iterable[str]:
+    """Every template a render can use (bundled and overriding ones)."""
     return environment(template_dir).list_templates()
