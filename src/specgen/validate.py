@@ -220,10 +220,12 @@ def _pick_response(request: RequestDescriptor, exchange: Exchange) -> tuple[Resp
         return None, str(exchange.status)
     codes = _error_codes_in(exchange.body) if exchange.body else None
     if codes:
-        for lbl, r in candidates:
-            declared = {e.value for e in r.error_codes or ()}
-            if declared and set(codes) <= declared:
-                return r, lbl
+        # the most specific response declaring every code (e.g. "Missing Layer(s)" over "Invalid Manifest")
+        fitting = [(len(r.error_codes or ()), i) for i, (lbl, r) in enumerate(candidates)
+                   if r.error_codes and set(codes) <= {e.value for e in r.error_codes}]
+        if fitting:
+            lbl, r = candidates[min(fitting)[1]]
+            return r, lbl
         for lbl, r in candidates:  # partial fit: the response declaring most of the codes
             if {e.value for e in r.error_codes or ()} & set(codes):
                 return r, lbl
@@ -309,6 +311,13 @@ HEADER_FORMATS: tuple[tuple[str, str | None, Callable[[str, HeaderContext], str 
 )
 
 
+#: Statuses with which HTTP forbids a Content-Length header (RFC 9110 8.6).
+NO_CONTENT_LENGTH = frozenset({100, 101, 102, 103, 204})
+
+#: Headers that are present only under a condition validate cannot see from one exchange.
+CONDITIONAL_HEADERS = {"link": "legitimate on the last page of a paginated list"}
+
+
 def _header_check(descriptor: ParameterDescriptor) -> Callable[[str, HeaderContext], str | None] | None:
     for name, fmt, check in HEADER_FORMATS:
         if name.lower() == descriptor.name.lower() and (fmt is None or fmt in descriptor.format):
@@ -326,7 +335,11 @@ def check_headers(ex: Exchange, t: Target, path: str) -> Iterator[Finding]:
     for desc in t.response.headers or ():
         value = headers.get(desc.name)
         if value is None:
-            if is_head and desc.name.lower() == "content-length":
+            if desc.name.lower() == "content-length" and (is_head or ex.status in NO_CONTENT_LENGTH):
+                continue  # RFC 9110 8.6: a server must not send Content-Length with 1xx/204
+            if desc.name.lower() in CONDITIONAL_HEADERS:
+                yield Finding("warning", path, f"declared header {desc.name} is absent "
+                              f"({CONDITIONAL_HEADERS[desc.name.lower()]})")
                 continue
             yield Finding("error", path, f"declared header {desc.name} is missing")
             continue
