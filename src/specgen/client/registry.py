@@ -124,18 +124,33 @@ class RegistryClient:
                 if progress is not None and total is not None:
                     progress(total, total)
                 return digest
-            head = reader.read(threshold + 1)
-            started = self.api.initiate_resumable_blob_upload(name)
-            location = self._location(started)
-            if len(head) <= threshold:
-                final = digest or digest_of(head, algorithm)
-                self.api.put_blob_upload_chunk(
-                    name, _uuid(location), digest=final, body=head, url=location,
-                    content_length=len(head),
-                    progress=(lambda n, _t: progress(n, len(head))) if progress else None)
-                return final               # the registry checked it; it may name it by another
-            return self._push_chunks(name, location, reader, head, digest, algorithm, chunk,
-                                     total, progress)
+            for restart in range(3):
+                try:
+                    return self._push_once(name, reader, digest, algorithm, chunk, threshold,
+                                           total, progress)
+                except _Restart as exc:
+                    if restart == 2 or not reader.rewind():
+                        raise ClientError(
+                            f"upload to {name} broke and the registry cannot resume it ({exc}); "
+                            "the source cannot be read again (pass a file, a path or bytes to "
+                            "let the client start over)") from exc.__cause__
+            raise AssertionError("unreachable")
+
+    def _push_once(self, name: str, reader: Reader, digest: str | None, algorithm: str,
+                   chunk: int, threshold: int, total: int | None,
+                   progress: Progress | None) -> str:
+        head = reader.read(threshold + 1)
+        started = self.api.initiate_resumable_blob_upload(name)
+        location = self._location(started)
+        if len(head) <= threshold:
+            final = digest or digest_of(head, algorithm)
+            self.api.put_blob_upload_chunk(
+                name, _uuid(location), digest=final, body=head, url=location,
+                content_length=len(head),
+                progress=(lambda n, _t: progress(n, len(head))) if progress else None)
+            return final               # the registry checked it; it may name it by another
+        return self._push_chunks(name, location, reader, head, digest, algorithm, chunk,
+                                 total, progress)
 
     def _push_chunks(self, name: str, location: str, reader: Reader, head: bytes,
                      digest: str | None, algorithm: str, chunk: int, total: int | None,
@@ -182,12 +197,15 @@ class RegistryClient:
                 return self._location(res, location)
             except TransportError as exc:
                 error: Exception = exc
-            status = self.api.get_blob_upload_chunk(name, _uuid(location), url=location)
+            try:
+                status = self.api.get_blob_upload_chunk(name, _uuid(location), url=location)
+            except (APIError, TransportError) as exc:
+                # e.g. distribution: its upload state token is stale once a chunk was applied
+                raise _Restart(f"upload status: {exc}") from error
             location = self._location(status, location)
             have = _range_end(status.range)
             if have is None or not offset <= have <= offset + len(piece):
-                raise ClientError(f"upload of {name} cannot resume: the registry holds {have} "
-                                  f"bytes, we sent from {offset}") from error
+                raise _Restart(f"the registry holds {have} bytes, we sent from {offset}") from error
             if have == offset + len(piece):
                 return location
             start = have - offset
@@ -350,6 +368,10 @@ class RegistryClient:
             from specgen.client.errors import raise_for
             raise_for(resp, self.api.ERRORS)
         return list(resp.json().get("manifests") or [])
+
+
+class _Restart(Exception):
+    """The registry cannot continue this upload session; start a new one if the source allows."""
 
 
 def _uuid(location: str) -> str:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import io
 import os
 import re
+import ssl
 import time
 from dataclasses import dataclass, field
 from typing import IO, Any, Callable, ClassVar, Iterable, Iterator, Mapping, Sequence, Union
@@ -210,6 +211,8 @@ class Transport:
         self.max_backoff = max_backoff
         self._sleep = sleep
         self._own_http = http is None
+        if isinstance(verify, (str, os.PathLike)):  # a CA bundle to trust
+            verify = ssl.create_default_context(cafile=os.fspath(verify))
         self.http = http if http is not None else httpx.Client(
             verify=verify, timeout=timeout, follow_redirects=False,
             headers={"User-Agent": "specgen-client", **(headers or {})})

@@ -21,6 +21,7 @@ class Reader:
         self._iter: Iterator[bytes] | None = None
         self._buf = bytearray()
         self.size: int | None = None
+        self._start: int | None = None
         if isinstance(source, (str, os.PathLike)):
             self._owned = self._file = open(source, "rb")
         elif isinstance(source, (bytes, bytearray, memoryview)):
@@ -30,6 +31,11 @@ class Reader:
             self._file = source  # type: ignore[assignment]
         else:
             self._iter = iter(source)  # type: ignore[arg-type]
+        if self._file is not None:
+            try:
+                self._start = self._file.tell() if self._file.seekable() else None
+            except (OSError, ValueError, AttributeError):
+                self._start = None
         if self._file is not None and self.size is None:
             try:
                 self.size = os.fstat(self._file.fileno()).st_size - self._file.tell()
@@ -54,6 +60,13 @@ class Reader:
         out = bytes(self._buf[:n])
         del self._buf[:n]
         return out
+
+    def rewind(self) -> bool:
+        """Go back to where reading started; False when the source cannot be read again."""
+        if self._file is None or self._start is None:
+            return False
+        self._file.seek(self._start)
+        return True
 
     def close(self) -> None:
         if self._owned is not None:
