@@ -21,3 +21,13 @@ def synthetic_set():
 def oracles() -> Path:
     """The oracle folder; tests that only add a detailed diff skip that part when it is absent."""
     return ORACLES
+
+
+# Real peers (docker-registry, specgen serve): fixtures live in tests/peers.py.
+from peers import (  # noqa: E402,F401
+    docker_registry,
+    docker_registry_htpasswd,
+    docker_registry_peer,
+    specgen_server,
+    specgen_server_shared,
+)
