@@ -28,6 +28,7 @@ from peers import (  # noqa: E402,F401
     docker_registry,
     docker_registry_htpasswd,
     docker_registry_peer,
+    interop_registry,
     specgen_server,
     specgen_server_shared,
 )

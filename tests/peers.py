@@ -336,3 +336,12 @@ def specgen_server_shared(tmp_path_factory) -> Iterator[SpecgenServers]:
 
 def tool_path(name: str) -> str | None:
     return shutil.which(name)
+
+
+@pytest.fixture(scope="session", params=["specgen", "docker-registry"])
+def interop_registry(request) -> str:
+    """Each interop test runs against ``specgen serve`` (the extension set when bundled) and, as a
+    check of the test itself, against docker-registry; the test id says which."""
+    if request.param == "specgen":
+        return request.getfixturevalue("specgen_server_shared")()
+    return request.getfixturevalue("docker_registry")
