@@ -330,7 +330,7 @@ class Result:
     name: str
     pid: int | None
     mibs: dict[str, list[float]] = field(default_factory=dict)
-    latencies: dict[str, list[float]] = field(default_factory=dict)
+    latencies: dict[str, list[list[float]]] = field(default_factory=dict)  # per round
     rss_peak_kib: int = 0
     rss_hwm_kib: int = 0
 
@@ -338,47 +338,56 @@ class Result:
         return statistics.median(self.mibs[key])
 
     def rps(self, key: str) -> float:
-        lat = self.latencies[key]
-        return len(lat) / sum(lat)
+        """Requests per second of the median round."""
+        return statistics.median(len(r) / sum(r) for r in self.latencies[key])
 
     def pct(self, key: str, q: float) -> float:
-        lat = sorted(self.latencies[key])
+        """Latency percentile over all rounds, in ms."""
+        lat = sorted(t for r in self.latencies[key] for t in r)
         return lat[min(len(lat) - 1, int(q * len(lat)))] * 1000
 
 
-def measure(name: str, url: str, pgid: int | None, blob: Blob, args, run_base: int) -> Result:
-    res = Result(name, pgid)
-    cl = Client(url)
-    sampler = RssSampler(pgid) if pgid else None
-    for key in ("push_mono", "push_chunked", "pull"):
-        res.mibs[key] = []
+def measure(servers: list[tuple[str, str, int]], blob: Blob, args) -> list[Result]:
+    """Big-blob runs interleaved between the servers (run 1 on each, run 2 on each, ...) so drift in
+    the machine's state hits both alike; then the manifest runs, one server after the other."""
+    results = [Result(name, pgid, {k: [] for k in ("push_mono", "push_chunked", "pull")})
+               for name, _, pgid in servers]
+    clients = [Client(url) for _, url, _ in servers]
+    samplers = [RssSampler(pgid) for _, _, pgid in servers]
     try:
-        if sampler:
-            sampler.__enter__()
+        for s in samplers:
+            s.__enter__()
+        rekeys = 0
         for run in range(args.runs):
-            for key in ("push_mono", "push_chunked"):
-                blob.rekey(run_base + run * 2 + (key == "push_chunked"))
-                repo = f"bench/{key.replace('_', '-')}"
-                t = time.perf_counter()
-                if key == "push_mono":
-                    push_monolithic(cl, repo, blob)
-                else:
-                    push_chunked(cl, repo, blob, args.chunk_mib * MiB)
-                res.mibs[key].append(blob.size / MiB / (time.perf_counter() - t))
-            t = time.perf_counter()
-            pull(cl, "bench/push-chunked", blob)
-            res.mibs["pull"].append(blob.size / MiB / (time.perf_counter() - t))
-        if sampler:
-            sampler.__exit__(None, None, None)
-            res.rss_peak_kib = sampler.peak_kib
-            res.rss_hwm_kib = sampler.hwm_kib()
-            sampler = None
-        res.latencies = manifests(cl, "bench/manifests", args.manifests)
+            for res, cl in zip(results, clients):
+                for key in ("push_mono", "push_chunked"):
+                    blob.rekey(rekeys)
+                    rekeys += 1
+                    repo = f"bench/{key.replace('_', '-')}"
+                    t = time.perf_counter()
+                    if key == "push_mono":
+                        push_monolithic(cl, repo, blob)
+                    else:
+                        push_chunked(cl, repo, blob, args.chunk_mib * MiB)
+                    res.mibs[key].append(blob.size / MiB / (time.perf_counter() - t))
+                for _ in range(args.pulls):
+                    t = time.perf_counter()
+                    pull(cl, "bench/push-chunked", blob)
+                    res.mibs["pull"].append(blob.size / MiB / (time.perf_counter() - t))
+        for res, s in zip(results, samplers):
+            s.__exit__(None, None, None)
+            res.rss_peak_kib, res.rss_hwm_kib = s.peak_kib, s.hwm_kib()
+        samplers = []
+        for rnd in range(args.runs):
+            for res, cl in zip(results, clients):
+                for key, lat in manifests(cl, f"bench/manifests-{rnd}", args.manifests).items():
+                    res.latencies.setdefault(key, []).append(lat)
     finally:
-        if sampler:
-            sampler.__exit__(None, None, None)
-        cl.close()
-    return res
+        for s in samplers:
+            s.__exit__(None, None, None)
+        for cl in clients:
+            cl.close()
+    return results
 
 
 def measure_null(blob: Blob, args) -> Result:
@@ -433,8 +442,8 @@ def report(results: list[Result], null: Result | None, args, command: str, info:
         "|---|---|",
     ] + [f"| {k} | {v} |" for k, v in info.items()] + [
         "",
-        f"## Blobs ({args.size_mib} MiB; chunked push in {args.chunk_mib} MiB PATCHes; median of "
-        f"{args.runs} runs, MiB/s)",
+        f"## Blobs ({args.size_mib} MiB; chunked push in {args.chunk_mib} MiB PATCHes; MiB/s, median "
+        f"of {args.runs} pushes and {args.runs * args.pulls} pulls, the servers taking turns)",
         "",
         "| | push monolithic | push chunked | pull | peak RSS (MiB) | VmHWM sum (MiB) |",
         "|---|---:|---:|---:|---:|---:|",
@@ -446,7 +455,8 @@ def report(results: list[Result], null: Result | None, args, command: str, info:
                      f"{r.rate('pull'):.0f} | {rss} | {hwm} |")
     lines += [
         "",
-        f"## Manifests ({args.manifests} small OCI manifests by tag, one keep-alive connection, sequential)",
+        f"## Manifests ({args.manifests} small OCI manifests by tag, one keep-alive connection, sequential; "
+        f"req/s of the median of {args.runs} rounds, latencies over all rounds)",
         "",
         "| | PUT req/s | PUT p50 / p99 ms | HEAD req/s | HEAD p50 / p99 ms | GET req/s | GET p50 / p99 ms |",
         "|---|---:|---:|---:|---:|---:|---:|",
@@ -490,6 +500,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--chunk-mib", type=int, default=16)
     p.add_argument("--manifests", type=int, default=200)
     p.add_argument("--runs", type=int, default=3)
+    p.add_argument("--pulls", type=int, default=3, help="pulls per run (pull times are noisy)")
     p.add_argument("--workers", type=int, default=None, help="passed to specgen serve --workers")
     p.add_argument("--set", default=None, help="descriptor set for specgen serve (default: oci_v1_1 if bundled)")
     p.add_argument("--no-null", action="store_true", help="skip the client-ceiling run")
@@ -514,10 +525,10 @@ def main(argv: list[str] | None = None) -> int:
             go.stop()
             raise
         try:
-            results = []
-            for name, peer, base in (("docker-registry", go, 0), ("specgen serve", spec, 1000)):
-                print(f"measuring {name} at {peer.url} ...", file=sys.stderr, flush=True)
-                results.append(measure(name, peer.url, peer.pid, blob, args, base))
+            print(f"measuring docker-registry at {go.url} and specgen serve at {spec.url} ...",
+                  file=sys.stderr, flush=True)
+            results = measure([("docker-registry", go.url, go.pid), ("specgen serve", spec.url, spec.pid)],
+                              blob, args)
         finally:
             go.stop()
             spec.stop()
