@@ -180,3 +180,15 @@ def test_delete_by_digest(interop_registry, skopeo, layout):
     assert gone.returncode != 0 and "manifest unknown" in gone.stderr.lower()
     # the sibling image is untouched by deleting the index
     assert skopeo.raw(f"{base}@{layout.images[1].digest}") == layout.images[1].manifest
+
+
+def test_basic_auth_registry(docker_registry_htpasswd, skopeo, layout):
+    """The htpasswd fixture works with a real client: refused without credentials, fine with them."""
+    url, user, password = docker_registry_htpasswd
+    dest = f"docker://{_host(url)}/skopeo/auth:v1"
+    denied = skopeo.run("copy", "--all", "--dest-tls-verify=false", f"oci:{layout.path}:v1", dest, check=False)
+    assert denied.returncode != 0 and "authentication required" in denied.stderr.lower()
+    skopeo.run("copy", "--all", "--preserve-digests", "--dest-tls-verify=false", "--dest-creds",
+               f"{user}:{password}", f"oci:{layout.path}:v1", dest)
+    raw = skopeo.run("inspect", "--raw", "--tls-verify=false", "--creds", f"{user}:{password}", dest).stdout
+    assert raw.encode() == layout.index
