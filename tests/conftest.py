@@ -4,8 +4,10 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-#: Upstream's oracle files, present beside a checkout (never copied into the project).
-ORACLES = ROOT.parent / "shared" / "oracles"
+#: Upstream's oracle files, present beside a checkout (never copied into the project). A git
+#: worktree may sit deeper than the main checkout, so the nearest ancestor holding them wins.
+ORACLES = next((p / "shared" / "oracles" for p in ROOT.parents if (p / "shared" / "oracles").is_dir()),
+               ROOT.parent / "shared" / "oracles")
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
