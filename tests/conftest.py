@@ -23,3 +23,22 @@ def synthetic_set():
 def oracles() -> Path:
     """The oracle folder; tests that only add a detailed diff skip that part when it is absent."""
     return ORACLES
+
+
+@pytest.fixture(scope="session")
+def registry_v2():
+    """The registry_v2 descriptor set."""
+    from specgen.descriptors import load_set
+
+    return load_set("registry_v2")
+
+
+# Real peers (docker-registry, specgen serve): fixtures live in tests/peers.py.
+from peers import (  # noqa: E402,F401
+    docker_registry,
+    docker_registry_htpasswd,
+    docker_registry_peer,
+    interop_registry,
+    specgen_server,
+    specgen_server_shared,
+)

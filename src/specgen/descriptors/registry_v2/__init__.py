@@ -9,11 +9,10 @@ from importlib import resources
 from specgen.descriptors.registry_v2 import errors, grammar, routes, schemas
 from specgen.model import DescriptorSet
 
-#: The codes of the reference's error table, as distribution's doc generator
-#: (cmd/registry-api-descriptor-template) passes them to api.md.tmpl: the registry.api.v2 group
-#: sorted by value, then three codes errcode provides by default.
-MARKDOWN_ERROR_CODES = tuple(sorted(e.value for e in errors.ERROR_DESCRIPTORS
-                                    if e.group == errors.V2_GROUP)) + (
+#: The error table of distribution's api.md: its doc generator lists the registry.api.v2 group, then
+#: three errcode codes the routes return.
+DOC_ERROR_CODES = tuple(e.value for e in sorted(errors.ERROR_DESCRIPTORS, key=lambda e: e.value)
+                        if e.group == "registry.api.v2") + (
     errors.UNAUTHORIZED.value, errors.DENIED.value, errors.UNSUPPORTED.value)
 
 DESCRIPTOR_SET = DescriptorSet(
@@ -24,5 +23,5 @@ DESCRIPTOR_SET = DescriptorSet(
     grammar=grammar.GRAMMAR,
     schemas=schemas.SCHEMAS,
     intro=resources.files(__name__).joinpath("intro.md").read_text(encoding="utf-8"),
-    extensions={"markdown_error_codes": MARKDOWN_ERROR_CODES},
+    extensions={"markdown_error_codes": DOC_ERROR_CODES},
 )
