@@ -11,6 +11,8 @@ Measured per server (both bind 127.0.0.1, storage in one temporary directory on 
   Content-Range, PUT with the digest), MiB/s; each run pushes a blob with a new digest;
 - blob pull (GET), MiB/s;
 - N small manifests: PUT, then HEAD, then GET by tag on one keep-alive connection, req/s, p50, p99;
+- before each timed push and manifest round, an untimed sync(2), so neither server pays for the
+  other's (or its own earlier) dirty pages;
 - peak RSS of the server's process group while the big-blob runs go on (VmRSS sampled every 10 ms,
   summed over the group's processes), and the sum of VmHWM at the end.
 
@@ -363,6 +365,7 @@ def measure(servers: list[tuple[str, str, int]], blob: Blob, args) -> list[Resul
                 for key in ("push_mono", "push_chunked"):
                     blob.rekey(rekeys)
                     rekeys += 1
+                    os.sync()  # untimed: no server pays for the other's dirty pages
                     repo = f"bench/{key.replace('_', '-')}"
                     t = time.perf_counter()
                     if key == "push_mono":
@@ -380,6 +383,7 @@ def measure(servers: list[tuple[str, str, int]], blob: Blob, args) -> list[Resul
         samplers = []
         for rnd in range(args.runs):
             for res, cl in zip(results, clients):
+                os.sync()
                 for key, lat in manifests(cl, f"bench/manifests-{rnd}", args.manifests).items():
                     res.latencies.setdefault(key, []).append(lat)
     finally:
