@@ -108,7 +108,9 @@ def _check_param_fields(obj, p: ParameterDescriptor, go_pattern: str | None, whe
 
 
 def _effective(merged: dict, entry: dict) -> dict:
-    return {**merged, **{k: v for k, v in entry.items() if k not in ("in", "name", "required")}}
+    """A request's own parameter: the operation's, overridden by the request's entry (null = absent)."""
+    view = {**merged, **{k: v for k, v in entry.items() if k not in ("in", "name", "required")}}
+    return {k: v for k, v in view.items() if v is not None}
 
 
 def test_lossless_walk(dset):
@@ -146,11 +148,7 @@ def test_lossless_walk(dset):
                         go_pattern = p.regexp.go_pattern if p.regexp else (
                             template.patterns[p.name] if where == "path" else None)
                         view = _effective(merged, own[key])
-                        if len(requests) > 1:  # a joined description holds each request's own
-                            assert p.description in merged.get("description", "")
-                            view["description"] = own[key].get("description", p.description) or ""
-                            if not view["description"]:
-                                view.pop("description")
+                        assert p.description in merged.get("description", "")
                         _check_param_fields(view, p, go_pattern, where)
                         if where == "path":
                             assert merged.get("x-multi-segment", False) == can_match_char(go_pattern, "/")

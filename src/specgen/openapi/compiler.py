@@ -219,8 +219,9 @@ class Compiler:
             entries = []
             for key, view in mine.items():
                 entry = {"in": key[0], "name": view["name"], "required": view["required"]}
-                entry.update({k: v for k, v in view.items()
-                              if k not in ("in", "name", "required") and merged[key].get(k) != v})
+                fields = _dedupe([*view, *merged[key]])
+                entry.update({k: view.get(k) for k in fields
+                              if k not in ("in", "name", "required") and merged[key].get(k) != view.get(k)})
                 entries.append(entry)
             per_request.append(entries)
         return out, per_request
