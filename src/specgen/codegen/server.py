@@ -21,11 +21,11 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Iterator
 
 from specgen.codegen.naming import camel, snake
 from specgen.codegen.templating import render
 from specgen.goregexp import go_to_python
+from specgen.paths import compile_path
 from specgen.model import DescriptorSet, ParameterDescriptor, RequestDescriptor, RouteDescriptor
 
 
@@ -77,45 +77,11 @@ class ServerModel:
     method_not_allowed_code: str | None
 
 
-def brace_split(path: str) -> Iterator[tuple[str, str | None, str | None]]:
-    """Split a gorilla/mux path into (literal, variable name, variable pattern) parts.
-
-    Braces nest (``{reference:[\\w][\\w.-]{0,127}}``), as in mux's ``braceIndices``.
-    """
-    i, start, depth, literal_start = 0, 0, 0, 0
-    while i < len(path):
-        ch = path[i]
-        if ch == "{":
-            if depth == 0:
-                start = i
-            depth += 1
-        elif ch == "}":
-            depth -= 1
-            if depth == 0:
-                name, _, pattern = path[start + 1 : i].partition(":")
-                yield path[literal_start:start], name, pattern or None
-                literal_start = i + 1
-            elif depth < 0:
-                raise ValueError(f"unbalanced braces in {path!r}")
-        i += 1
-    if depth:
-        raise ValueError(f"unbalanced braces in {path!r}")
-    yield path[literal_start:], None, None
-
-
 def path_regex(path: str) -> tuple[str, list[str], str]:
-    """(Python regex matching the whole path, variable names, doc form ``/v2/<name>/...``)."""
-    import re
-
-    parts, names, doc = [], [], []
-    for literal, name, pattern in brace_split(path):
-        parts.append(re.escape(literal))
-        doc.append(literal)
-        if name is not None:
-            names.append(name)
-            parts.append(f"(?P<{name}>{go_to_python(pattern) if pattern else '[^/]+'})")
-            doc.append(f"<{name}>")
-    return "".join(parts), names, "".join(doc)
+    """(Python regex matching the whole path, variable names, doc form ``/v2/<name>/...``),
+    from ``specgen.paths.compile_path`` (gorilla/mux semantics, nested braces included)."""
+    compiled = compile_path(path)
+    return compiled.regex.pattern, list(compiled.variables), compiled.doc_form
 
 
 def _codes(responses, status: int | None = None) -> list[str]:

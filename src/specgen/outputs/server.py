@@ -5,13 +5,12 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from specgen.build import GENERATED_NOTE
 from specgen.codegen.server import generate
 from specgen.model import DescriptorSet
+from specgen.outputs.client import package_init
 
 
 def outputs(dset: DescriptorSet) -> Iterator[tuple[str, bytes]]:
-    yield "__init__.py", (f"# {GENERATED_NOTE}\n"
-                          f'"""Generated code of the descriptor set ``{dset.name}``."""\n').encode()
+    yield "__init__.py", package_init(dset)  # same bytes as the client output's
     for name, source in sorted(generate(dset).items()):
         yield f"server/{name}", source.encode()

@@ -1,12 +1,11 @@
-"""Digest parsing as the registry needs it: ``algorithm:hex`` with a known algorithm and length."""
+"""Digest parsing for the registry backend: go-digest's rules (``specgen.descriptors.registry_v2.digest``)
+with one exception type for the handlers to map to DIGEST_INVALID."""
 
 from __future__ import annotations
 
-import re
+from specgen.descriptors.registry_v2.digest import ALGORITHMS, DigestError, parse_digest
 
-#: Algorithm → length of its hex encoding (go-digest's registered algorithms).
-ALGORITHMS = {"sha256": 64, "sha384": 96, "sha512": 128}
-_HEX = re.compile(r"[a-f0-9]+\Z")
+__all__ = ["ALGORITHMS", "InvalidDigest", "parse"]
 
 
 class InvalidDigest(ValueError):
@@ -14,13 +13,8 @@ class InvalidDigest(ValueError):
 
 
 def parse(text: str) -> tuple[str, str]:
-    """``"sha256:<64 hex>"`` → ``("sha256", "<64 hex>")``; ``InvalidDigest`` otherwise."""
-    alg, sep, encoded = text.partition(":")
-    if not sep or not alg or not encoded:
-        raise InvalidDigest(f"invalid checksum digest format: {text!r}")
-    size = ALGORITHMS.get(alg)
-    if size is None:
-        raise InvalidDigest(f"unsupported digest algorithm: {alg!r}")
-    if len(encoded) != size or not _HEX.match(encoded):
-        raise InvalidDigest(f"invalid checksum digest length or characters: {text!r}")
-    return alg, encoded
+    """``"sha256:<64 hex>"`` → ``("sha256", "<64 hex>")``; ``InvalidDigest`` with go-digest's message."""
+    try:
+        return parse_digest(text)
+    except DigestError as exc:
+        raise InvalidDigest(f"{exc}: {text!r}") from None

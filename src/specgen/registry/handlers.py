@@ -123,6 +123,8 @@ class Registry:
         self.storage.link_blob(name, alg, hexd)
         return self._blob_created(request, name, f"{alg}:{hexd}")
 
+    anonymous_mount_blob = mount_blob
+
     def _state(self, name: str, upload_id: str):
         try:
             return self.uploads.load(name, upload_id)
@@ -149,7 +151,7 @@ class Registry:
             m = _CONTENT_RANGE.match(content_range.strip())
             if m is None:
                 st = self._state(name, upload_id)
-                raise APIError(status=416, message="malformed Content-Range",
+                raise APIError("RANGE_INVALID", status=416, message="malformed Content-Range",
                                headers=self._upload_headers(request, name, upload_id, st.offset))
             start, end = int(m.group(1)), int(m.group(2))
         try:
@@ -160,7 +162,7 @@ class Registry:
             raise APIError("BLOB_UPLOAD_INVALID", message="upload is in use by another request") from None
         except RangeMismatch as exc:
             offset = exc.args[0]
-            raise APIError(status=416, message="chunk does not start at the end of the upload",
+            raise APIError("RANGE_INVALID", status=416, message="chunk does not start at the end of the upload",
                            headers=self._upload_headers(request, name, upload_id, offset)) from None
         return Response(202, self._upload_headers(request, name, st.id, st.offset))
 
@@ -213,6 +215,8 @@ class Registry:
                    "Cache-Control": "max-age=31536000"}
         return Response(200, headers, FileBody(self.storage.blob_path(alg, hexd), 0, size))
 
+    check_blob = fetch_blob  # HEAD, where the set declares it
+
     async def fetch_blob_part(self, request: Request) -> Response:
         name, alg, hexd, size = self._blob(request)
         header = (request.headers.get("range") or "").strip()
@@ -229,7 +233,7 @@ class Registry:
                     start = size
             end = min(end, size - 1)
         if start is None or start > end or start >= size:
-            raise APIError(status=416, message="requested range not satisfiable",
+            raise APIError("RANGE_INVALID", status=416, message="requested range not satisfiable",
                            headers={"Content-Range": f"bytes */{size}"})
         headers = {"Content-Type": "application/octet-stream", "Docker-Content-Digest": f"{alg}:{hexd}",
                    "Content-Range": f"bytes {start}-{end}/{size}", "Accept-Ranges": "bytes"}
@@ -276,6 +280,8 @@ class Registry:
         if request.head:
             return Response(200, {**headers, "Content-Length": str(size)})
         return Response(200, headers, path.read_bytes())
+
+    check_manifest = get_manifest  # HEAD, where the set declares it (request.head is set)
 
     async def put_manifest(self, request: Request) -> Response:
         name = self._name(request)

@@ -371,7 +371,10 @@ class App:
         code = None
         if codes:
             declared = op.failure_codes if op is not None else ()
-            code = next((c for c in codes if c in declared), codes[0])
+            code = next((c for c in codes if c in declared), None)
+            if code is None and (op is None or err.status is None):
+                code = codes[0]  # undeclared, but better than nothing
+            # else: a status the request declares without codes (e.g. a bare 416): empty body
         headers = dict(err.headers)
         if code is None:
             return Response(err.status or 400, headers, b"")
@@ -397,6 +400,8 @@ async def send_response(scope: dict, send, default_headers: list[tuple[bytes, by
                         response: Response, head: bool) -> None:
     body = response.body
     headers = [(k.lower().encode("latin-1"), str(v).encode("latin-1")) for k, v in response.headers]
+    if response.status == 204 or response.status < 200:  # RFC 9110 8.6: no Content-Length here
+        headers = [(k, v) for k, v in headers if k != b"content-length"]
     headers.extend(default_headers)
     names = {k for k, _ in headers}
     if isinstance(body, (bytes, bytearray)):
