@@ -61,7 +61,7 @@ def run(args: argparse.Namespace) -> int:
         "specgen.registry.app:create_app_from_env", factory=True, host=args.host, port=port,
         workers=args.workers, http="specgen.server.uvicorn_zerocopy:ZeroCopyHttpToolsProtocol",
         loop="asyncio", lifespan="on", log_level=args.log_level, access_log=args.access_log,
-        timeout_keep_alive=30, h11_max_incomplete_event_size=None,
+        timeout_keep_alive=30, proxy_headers=False, server_header=False,
     )
     print(f"specgen: serving set {set_name} from {root} on http://{args.host}:{port} "
           f"({args.workers} worker{'s' if args.workers > 1 else ''})", flush=True)

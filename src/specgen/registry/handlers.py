@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import uuid
 from typing import Any
 from urllib.parse import quote
 
@@ -71,14 +72,15 @@ class Registry:
             "Range": f"0-{max(offset - 1, 0)}",
             "Content-Length": "0",
             "Docker-Upload-UUID": upload_id,
+            "OCI-Chunk-Min-Length": "1",  # any chunk size is fine here
         }
 
     def _blob_created(self, request: Request, name: str, digest: str, size: int | None = None,
                       upload_id: str | None = None) -> Response:
         headers = {"Location": f"{request.base_url}/v2/{name}/blobs/{digest}", "Content-Length": "0",
-                   "Docker-Content-Digest": digest}
-        if upload_id:
-            headers["Docker-Upload-UUID"] = upload_id
+                   "Docker-Content-Digest": digest,
+                   # declared on every 201 of the upload route, even when no session was needed
+                   "Docker-Upload-UUID": upload_id or str(uuid.uuid4())}
         if size is not None:
             headers["Content-Range"] = f"0-{max(size - 1, 0)}"
         return Response(201, headers)
@@ -252,7 +254,7 @@ class Registry:
     def _resolve(self, name: str, reference: str) -> tuple[str, str, bool]:
         """(algorithm, hex, by tag) of an existing manifest, else ``APIError``."""
         if ":" in reference:
-            alg, hexd = _digest(reference, "DIGEST_INVALID", "TAG_INVALID")
+            alg, hexd = _digest(reference, "TAG_INVALID", "DIGEST_INVALID")
             if self.storage.manifest_media_type(name, alg, hexd) is None:
                 raise APIError("MANIFEST_UNKNOWN", "NAME_UNKNOWN", message="manifest unknown",
                                detail={"Digest": reference})
@@ -333,7 +335,7 @@ class Registry:
         name = self._name(request)
         reference = request.path_params["reference"]
         if ":" in reference:
-            alg, hexd = _digest(reference, "DIGEST_INVALID", "TAG_INVALID")
+            alg, hexd = _digest(reference, "TAG_INVALID", "DIGEST_INVALID")
             if not self.storage.delete_manifest(name, alg, hexd):
                 raise APIError("MANIFEST_UNKNOWN", "NAME_UNKNOWN", message="manifest unknown",
                                detail={"Digest": reference})

@@ -405,9 +405,12 @@ async def send_response(scope: dict, send, default_headers: list[tuple[bytes, by
     headers.extend(default_headers)
     names = {k for k, _ in headers}
     if isinstance(body, (bytes, bytearray)):
-        if b"content-length" not in names and response.status not in (204, 304) and not (
-                100 <= response.status < 200):
+        if body:  # the body's own length wins over any announced one
+            headers = [(k, v) for k, v in headers if k != b"content-length"]
             headers.append((b"content-length", str(len(body)).encode()))
+        elif b"content-length" not in names and response.status not in (204, 304) and not (
+                100 <= response.status < 200):
+            headers.append((b"content-length", b"0"))
         await send({"type": "http.response.start", "status": response.status, "headers": headers})
         await send({"type": "http.response.body", "body": b"" if head else bytes(body)})
         return
