@@ -51,7 +51,8 @@ class OperationModel:
     params: list[ParamModel]
     discriminators: list[str]        # "query:digest", "header:range"
     required_discriminators: list[str]
-    failure_codes: list[str]         # declared error codes, in declaration order, deduplicated
+    failure_codes: list[tuple[str, int]]  # (declared error code, status of the first response
+                                          # declaring it), in declaration order
     success_statuses: list[int]
     failure_statuses: list[int]
     doc_path: str
@@ -93,6 +94,14 @@ def _codes(responses, status: int | None = None) -> list[str]:
             if err.value not in out:
                 out.append(err.value)
     return out
+
+
+def _code_statuses(responses) -> list[tuple[str, int]]:
+    out: dict[str, int] = {}
+    for resp in responses or ():
+        for err in resp.error_codes or ():
+            out.setdefault(err.value, resp.status_code)
+    return list(out.items())
 
 
 def _pattern_of(p: ParameterDescriptor) -> str | None:
@@ -212,7 +221,7 @@ def server_model(dset: DescriptorSet) -> ServerModel:
                     request_name=req.name, description=" ".join((req.description or
                                                                  method.description).split()),
                     params=params, discriminators=disc, required_discriminators=required,
-                    failure_codes=_codes(req.failures),
+                    failure_codes=_code_statuses(req.failures),
                     success_statuses=sorted({r.status_code for r in req.successes or ()}),
                     failure_statuses=sorted({r.status_code for r in req.failures or ()}),
                     doc_path=doc_path,

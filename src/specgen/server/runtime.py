@@ -46,13 +46,16 @@ class Operation:
 
     def __init__(self, *, handler: str, request_class: type, method: str, name: str,
                  params: Iterable[Param], discriminators: Iterable[str] = (),
-                 required_discriminators: Iterable[str] = (), failure_codes: Iterable[str] = (),
+                 required_discriminators: Iterable[str] = (),
+                 failure_codes: Mapping[str, int] | Iterable[str] = (),
                  success_statuses: Iterable[int] = (), failure_statuses: Iterable[int] = ()):
         self.handler, self.request_class, self.method, self.name = handler, request_class, method, name
         self.params = tuple(params)
         self.discriminators = frozenset(discriminators)
         self.required_discriminators = frozenset(required_discriminators)
-        self.failure_codes = tuple(failure_codes)
+        #: declared error code → HTTP status of the (first) failure response declaring it
+        self.failure_codes = (dict(failure_codes) if isinstance(failure_codes, Mapping)
+                              else {c: 0 for c in failure_codes})
         self.success_statuses = tuple(success_statuses)
         self.failure_statuses = tuple(failure_statuses)
 
@@ -370,7 +373,7 @@ class App:
         codes = [c for c in err.codes if c]
         code = None
         if codes:
-            declared = op.failure_codes if op is not None else ()
+            declared = op.failure_codes if op is not None else {}
             code = next((c for c in codes if c in declared), None)
             if code is None and (op is None or err.status is None):
                 code = codes[0]  # undeclared, but better than nothing
@@ -379,8 +382,11 @@ class App:
         if code is None:
             return Response(err.status or 400, headers, b"")
         status, message = self.errors.get(code, (err.status or 400, code.lower().replace("_", " ")))
+        declared_status = op.failure_codes.get(code) if op is not None else None
         if err.status is not None:
             status = err.status
+        elif declared_status:
+            status = declared_status  # the status this request declares for the code
         entry: dict[str, Any] = {"code": code, "message": err.message or message}
         if err.detail is not None:
             entry["detail"] = err.detail
