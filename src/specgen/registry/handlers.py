@@ -270,12 +270,12 @@ class Registry:
         name = self._name(request)
         reference = request.path_params["reference"]
         alg, hexd, by_tag = self._resolve(name, reference)
-        media_type = self.storage.manifest_media_type(name, alg, hexd) or ""
+        path = self.storage.blob_path(alg, hexd)
+        media_type = self.storage.manifest_media_type(name, alg, hexd) or _media_type_of(path)
         accept = [a.split(";")[0].strip() for a in request.headers.get("accept", "").split(",") if a.strip()]
         if by_tag and accept and not any(a in ("*/*", media_type) or a.endswith("/*") for a in accept):
             raise APIError("MANIFEST_UNKNOWN", "NAME_UNKNOWN",
                            message=f"manifest of type {media_type} not accepted", detail={"Tag": reference})
-        path = self.storage.blob_path(alg, hexd)
         size = path.stat().st_size
         headers = {"Content-Type": media_type, "Docker-Content-Digest": f"{alg}:{hexd}",
                    "Etag": f'"{alg}:{hexd}"'}
@@ -316,9 +316,8 @@ class Registry:
                                message="manifest unknown to registry", detail={"digest": child})
         digest = f"{alg}:{computed}"
         await asyncio.get_running_loop().run_in_executor(
-            None, self.storage.put_manifest, name, alg, computed, data, parsed.media_type)
-        if not by_digest:
-            self.storage.tag(name, reference, digest)
+            None, self.storage.put_manifest, name, alg, computed, data, parsed.media_type,
+            None if by_digest else reference)
         headers = {"Location": f"{request.base_url}/v2/{name}/manifests/{digest}", "Content-Length": "0",
                    "Docker-Content-Digest": digest}
         if parsed.subject is not None:
@@ -395,3 +394,14 @@ class Registry:
         return Response.json({"repositories": repos}, headers=headers)
 
     catalog_fetch_paginated = catalog_fetch
+
+
+def _media_type_of(path) -> str:
+    """The mediaType field of a stored manifest (when its link lost the media type in a crash)."""
+    import json
+
+    try:
+        doc = json.loads(path.read_bytes())
+        return str(doc.get("mediaType") or "application/vnd.oci.image.manifest.v1+json")
+    except (OSError, ValueError, AttributeError):
+        return "application/octet-stream"

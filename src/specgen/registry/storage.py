@@ -107,7 +107,7 @@ class Storage:
     def link_blob(self, name: str, alg: str, hexd: str) -> None:
         link = self.layer_link(name, alg, hexd)
         if not link.exists():
-            atomic_write(link, f"{alg}:{hexd}".encode())
+            atomic_write(link, f"{alg}:{hexd}".encode(), fsync=False)
 
     def unlink_blob(self, name: str, alg: str, hexd: str) -> bool:
         link = self.layer_link(name, alg, hexd)
@@ -137,9 +137,17 @@ class Storage:
         return sorted(out)
 
     # -- manifests -------------------------------------------------------------------------------
-    def put_manifest(self, name: str, alg: str, hexd: str, data: bytes, media_type: str) -> None:
+    def put_manifest(self, name: str, alg: str, hexd: str, data: bytes, media_type: str,
+                     tag: str | None = None) -> None:
+        """Store the manifest bytes (fsynced) and link them, and the tag, into the repository.
+
+        The links are renamed into place without an fsync of their own: after a crash a link is
+        either absent, or present with its content (or, on a filesystem that loses it, empty, which
+        readers treat as absent / unknown media type), and the blob it points to is durable."""
         self.put_blob_bytes(alg, hexd, data)
-        atomic_write(self.revision_link(name, alg, hexd), media_type.encode())
+        atomic_write(self.revision_link(name, alg, hexd), media_type.encode(), fsync=False)
+        if tag is not None:
+            self.tag(name, tag, f"{alg}:{hexd}")
 
     def manifest_media_type(self, name: str, alg: str, hexd: str) -> str | None:
         try:
@@ -148,13 +156,14 @@ class Storage:
             return None
 
     def tag(self, name: str, tag: str, digest: str) -> None:
-        atomic_write(self.tag_link(name, tag), digest.encode())
+        atomic_write(self.tag_link(name, tag), digest.encode(), fsync=False)
 
     def resolve_tag(self, name: str, tag: str) -> str | None:
         try:
-            return self.tag_link(name, tag).read_text()
+            digest = self.tag_link(name, tag).read_text()
         except FileNotFoundError:
             return None
+        return digest if ":" in digest else None  # empty after a crash: as if never tagged
 
     def tags(self, name: str) -> list[str]:
         d = self.repo_dir(name) / "_manifests" / "tags"
