@@ -41,3 +41,18 @@ def registry_v2():
         from specgen.dump import load
 
         return load(json.loads(dump.read_text()))
+
+
+@pytest.fixture(scope="session")
+def registry_v2_arg(registry_v2):
+    """A ``--set`` argument naming the registry_v2 set (bundled name, else the oracle dump path)."""
+    from specgen.descriptors import SetNotFound, load_set
+
+    try:
+        load_set("registry_v2")
+        return "registry_v2"
+    except SetNotFound:
+        for c in (ORACLES, ROOT.parent.parent / "shared" / "oracles"):
+            if (c / "registry-v2-descriptors.json").exists():
+                return str(c / "registry-v2-descriptors.json")
+    raise AssertionError("unreachable: registry_v2 fixture would have skipped")
