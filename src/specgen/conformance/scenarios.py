@@ -12,7 +12,7 @@ import secrets
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 from specgen.conformance.context import Context, Declined, StepFailed, digest_of, with_query
 from specgen.model import DescriptorSet
@@ -78,13 +78,7 @@ def finish_upload(ctx: Context, url: str, digest: str, data: bytes | None = None
                   repo: str | None = None) -> None:
     headers = {"Content-Type": "application/octet-stream", "Content-Length": str(len(data or b""))}
     ctx.call("PUT", with_query(url, digest=digest), headers=headers, body=data or b"", expect=201)
-    _closed(ctx, url)
     ctx.ledger.blobs.append((repo or ctx.repo, digest))
-
-
-def _closed(ctx: Context, url: str) -> None:
-    if url in ctx.ledger.uploads:
-        ctx.ledger.uploads.remove(url)
 
 
 def push_blob(ctx: Context, data: bytes, algorithm: str = "sha256", repo: str | None = None) -> str:
@@ -105,12 +99,7 @@ def patch(ctx: Context, url: str, chunk: bytes, start: int | None, expect=202, c
     if start is not None:
         headers["Content-Range"] = f"{start}-{start + len(chunk) - 1}"
     ex = ctx.call("PATCH", url, headers=headers, body=chunk, expect=expect, codes=codes)
-    if ex.status != 202:
-        return url
-    new = location(ctx, ex)
-    _closed(ctx, url)
-    ctx.ledger.uploads.append(new)
-    return new
+    return location(ctx, ex) if ex.status == 202 else url
 
 
 def payload(ctx: Context, label: str, size: int = 64) -> bytes:
@@ -273,7 +262,6 @@ def upload_cancel(ctx: Context) -> None:
         ctx.call("GET", url, expect=204)
     with ctx.check("DELETE cancels the upload"):
         ctx.call("DELETE", url, expect=204)
-        _closed(ctx, url)
     with ctx.check("the cancelled upload is unknown"):
         ctx.call("GET", url, expect=404, codes=("BLOB_UPLOAD_UNKNOWN",))
 
@@ -520,7 +508,6 @@ def errors(ctx: Context) -> None:
     with ctx.check("unknown upload (cancelled)", independent=True):
         gone = start_upload(ctx)
         ctx.call("DELETE", gone, expect=204)
-        _closed(ctx, gone)
         ctx.call("GET", gone, expect=404, codes=("BLOB_UPLOAD_UNKNOWN",), soft=True)
         ctx.call("PATCH", gone, body=b"x", headers={"Content-Type": "application/octet-stream"}, expect=404,
                  codes=("BLOB_UPLOAD_UNKNOWN",), soft=True)
@@ -569,11 +556,21 @@ def unprovokable_reason(route: str, method: str, status: int, name: str) -> str:
 
 
 def observe(ctx: Context, ex) -> None:
-    """Remember upload sessions any POST opened (even one meant to fail), so cleanup cancels them."""
-    if ex.method == "POST" and ex.status == 202:
-        loc = {k.lower(): v for k, v in ex.response_headers.items()}.get("location")
-        if loc and urljoin(ex.url, loc) not in ctx.ledger.uploads:
-            ctx.ledger.uploads.append(urljoin(ex.url, loc))
+    """Follow upload sessions through every exchange (even ones meant to fail), so the ledger
+    holds each open session's latest URL and cleanup can cancel it."""
+    uploads = ctx.ledger.uploads
+    path = urlsplit(ex.url).path
+    same = [u for u in uploads if urlsplit(u).path == path]
+    loc = {k.lower(): v for k, v in ex.response_headers.items()}.get("location")
+    if ex.method == "POST" and ex.status == 202 and loc:
+        uploads.append(urljoin(ex.url, loc))
+    elif ex.method == "PATCH" and ex.status == 202 and loc:
+        for u in same:
+            uploads.remove(u)
+        uploads.append(urljoin(ex.url, loc))
+    elif (ex.method == "PUT" and ex.status == 201) or (ex.method == "DELETE" and ex.status in (204, 404)):
+        for u in same:
+            uploads.remove(u)
 
 
 def cleanup(ctx: Context) -> None:
