@@ -155,8 +155,8 @@ def _free_port():
         return s.getsockname()[1]
 
 
-def test_check_unreachable_url(capsys, registry_v2_arg):
-    code = main(["check", f"http://127.0.0.1:{_free_port()}", "--set", registry_v2_arg])
+def test_check_unreachable_url(capsys):
+    code = main(["check", f"http://127.0.0.1:{_free_port()}", "--set", "registry_v2"])
     err = capsys.readouterr().err
     assert code == 2 and "cannot reach a registry" in err and "Traceback" not in err
 
@@ -173,12 +173,12 @@ class _NotARegistry(http.server.BaseHTTPRequestHandler):
         pass
 
 
-def test_check_non_registry_url(capsys, registry_v2_arg):
+def test_check_non_registry_url(capsys):
     server = http.server.HTTPServer(("127.0.0.1", 0), _NotARegistry)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        code = main(["check", f"http://127.0.0.1:{server.server_port}", "--set", registry_v2_arg])
+        code = main(["check", f"http://127.0.0.1:{server.server_port}", "--set", "registry_v2"])
     finally:
         server.shutdown()
         server.server_close()
@@ -186,9 +186,9 @@ def test_check_non_registry_url(capsys, registry_v2_arg):
     assert code == 2 and "does not look like a registry" in err
 
 
-def test_check_usage_errors(capsys, registry_v2_arg):
-    assert main(["check", "ftp://x", "--set", registry_v2_arg]) == 2
-    assert main(["check", "http://x", "--password", "p", "--set", registry_v2_arg]) == 2
+def test_check_usage_errors(capsys):
+    assert main(["check", "ftp://x", "--set", "registry_v2"]) == 2
+    assert main(["check", "http://x", "--password", "p", "--set", "registry_v2"]) == 2
     assert "--password needs --user" in capsys.readouterr().err
 
 
