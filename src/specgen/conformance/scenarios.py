@@ -177,11 +177,10 @@ def blob_monolithic(ctx: Context) -> None:
     data = payload(ctx, "monolithic")
     digest = digest_of(data)
     with ctx.check("POST ?digest= with the whole blob answers 201"):
-        ex = ctx.call("POST", with_query(v2(ctx, "blobs/uploads/"), digest=digest), body=data,
-                      headers={"Content-Type": "application/octet-stream", "Content-Length": str(len(data))},
-                      expect=201)
+        ctx.call("POST", with_query(v2(ctx, "blobs/uploads/"), digest=digest), body=data,
+                 headers={"Content-Type": "application/octet-stream", "Content-Length": str(len(data))},
+                 expect=201, decline={202: "the registry does not take a blob in one POST; it opened an upload"})
         ctx.ledger.blobs.append((ctx.repo, digest))
-        del ex
     with ctx.check("HEAD and GET return the blob"):
         ctx.call("HEAD", v2(ctx, f"blobs/{digest}"), expect=200)
         get_blob(ctx, digest, data)
@@ -316,6 +315,73 @@ def blob_digests(ctx: Context) -> None:
     with ctx.check("push and fetch a zero-byte blob"):
         digest = push_blob(ctx, b"")
         get_blob(ctx, digest, b"")
+
+
+def _declares_query(ctx: Context, route: str, method: str, param: str) -> bool:
+    try:
+        r = ctx.dset.route(route)
+    except KeyError:
+        return False
+    return any(p.name == param for m in r.methods or () if m.method == method
+               for q in m.requests or () for p in q.query_parameters or ())
+
+
+@scenario("blob-digest-algorithm", "upload asking for sha512 with digest-algorithm, where the set declares it",
+          requires=lambda d: None if any(p.name == "digest-algorithm" for r in d.routes for m in r.methods or ()
+                                         for q in m.requests or () for p in q.query_parameters or ())
+          else "the set declares no digest-algorithm parameter")
+def blob_digest_algorithm(ctx: Context) -> None:
+    data = payload(ctx, "digest-algorithm", 300)
+    digest = digest_of(data, "sha512")
+    with ctx.check("POST ?digest-algorithm=sha512 opens an upload session"):
+        ex = ctx.call("POST", with_query(v2(ctx, "blobs/uploads/"), **{"digest-algorithm": "sha512"}), expect=202)
+        url = location(ctx, ex)
+    with ctx.check("PATCH and PUT ?digest=sha512:... complete it"):
+        url = patch(ctx, url, data, 0)
+        finish_upload(ctx, url, digest)
+    with ctx.check("GET returns the blob by its sha512 digest"):
+        get_blob(ctx, digest, data)
+
+
+@scenario("referrers", "referrers of a manifest, with and without artifactType filter",
+          requires=lambda d: None if any(r.name == "referrers" for r in d.routes) else "the set has no referrers route")
+def referrers(ctx: Context) -> None:
+    artifact_type = "application/vnd.specgen.check.test"
+    with ctx.check("push a subject image"):
+        subject = image(ctx, "subject")
+        subject_digest = put_manifest(ctx, "subject", subject)
+    with ctx.check("push an artifact whose subject is that image"):
+        empty = push_blob(ctx, b"{}")
+        doc = {"schemaVersion": 2, "mediaType": OCI_MANIFEST, "artifactType": artifact_type,
+               "config": {"mediaType": "application/vnd.oci.empty.v1+json", "digest": empty, "size": 2},
+               "layers": [{"mediaType": "application/vnd.oci.empty.v1+json", "digest": empty, "size": 2}],
+               "subject": {"mediaType": OCI_MANIFEST, "digest": subject_digest, "size": len(subject[0])},
+               "annotations": {"org.example.check": ctx.repo}}
+        artifact = (json.dumps(doc, indent=2).encode(), OCI_MANIFEST)
+        artifact_digest = put_manifest(ctx, artifact_digest_of(artifact), artifact)
+    with ctx.check("GET referrers lists the artifact"):
+        ex = ctx.call("GET", v2(ctx, f"referrers/{subject_digest}"), expect=200)
+        found = [m for m in json.loads(ex.body).get("manifests") or [] if m.get("digest") == artifact_digest]
+        if not found or found[0].get("artifactType") != artifact_type:
+            raise StepFailed(f"referrers of {subject_digest} lack {artifact_digest} with artifactType {artifact_type}")
+    with ctx.check("GET referrers filtered by artifactType"):
+        ex = ctx.call("GET", with_query(v2(ctx, f"referrers/{subject_digest}"), artifactType=artifact_type), expect=200)
+        listed = json.loads(ex.body).get("manifests") or []
+        applied = {k.lower(): v for k, v in ex.response_headers.items()}.get("oci-filters-applied", "")
+        if applied and any(m.get("artifactType") != artifact_type for m in listed):
+            raise StepFailed("OCI-Filters-Applied says artifactType, yet other types are listed")
+        if artifact_digest not in {m.get("digest") for m in listed}:
+            raise StepFailed("the filtered list lacks the artifact")
+    with ctx.check("GET referrers of a digest nothing refers to is an empty index"):
+        ex = ctx.call("GET", v2(ctx, f"referrers/{random_digest()}"), expect=200)
+        if json.loads(ex.body).get("manifests") != []:
+            raise StepFailed("expected an empty manifests list")
+    with ctx.check("GET referrers with an invalid digest", independent=True):
+        ctx.call("GET", v2(ctx, "referrers/sha256:abc"), expect=400, codes=("DIGEST_INVALID",))
+
+
+def artifact_digest_of(manifest: tuple[bytes, str]) -> str:
+    return digest_of(manifest[0])
 
 
 @scenario("blob-delete", "blob DELETE, then it is unknown")
@@ -546,6 +612,7 @@ UNPROVOKABLE = {
     429: "needs a rate-limited registry",
     307: "only a registry whose storage redirects blob downloads answers it",
     405: "only a registry that disables the operation answers it (reported as Skip when it does)",
+    413: "a registry may accept manifests of any size; only one with a limit the checker does not know answers it",
 }
 
 
