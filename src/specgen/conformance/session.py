@@ -118,8 +118,9 @@ class Session:
         start = time.monotonic()
         try:
             response = self.client.send(request, auth=self.auth if auth else None)
-        except (httpx.RemoteProtocolError, httpx.DecodingError) as exc:
-            raise ProtocolViolation(f"{method} {url}: malformed HTTP response: {exc}") from None
+        except (httpx.RemoteProtocolError, httpx.DecodingError, httpx.ReadError) as exc:
+            # the server took the request and broke the answer: its failure, not the checker's
+            raise ProtocolViolation(f"{method} {url}: malformed HTTP response: {type(exc).__name__}: {exc}") from None
         except httpx.HTTPError as exc:
             raise UserError(f"{method} {url}: {type(exc).__name__}: {exc}") from None
         elapsed = time.monotonic() - start
