@@ -149,9 +149,11 @@ def coverage(dset: DescriptorSet, exercises: list[Exercise]) -> list[CoverageRow
                 in_req = lambda e: e.route == route.name and e.method == method.method and e.request == label  # noqa: E731
                 n, f = tally(in_req)
                 rows.append(CoverageRow("request", f"{mp}/{label}", n, f))
-                for rlabel, resp, _ in responses_of(request):
+                responses = responses_of(request)
+                for rlabel, resp, _ in responses:
                     n, f = tally(lambda e: in_req(e) and e.response == rlabel)
+                    shared = sum(1 for _, r, _ in responses if r.status_code == resp.status_code) > 1
                     reason = "" if n else registry_scenarios.unprovokable_reason(
-                        route.name, method.method, resp.status_code, resp.name)
+                        route.name, method.method, label, resp.status_code, resp.name, shared)
                     rows.append(CoverageRow("response", f"{mp}/{label}/{rlabel}", n, f, reason))
     return rows
