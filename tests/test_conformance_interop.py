@@ -32,8 +32,8 @@ GO_DEPARTURES = {
     "G6": r"manifest/GET/-/404 No Such Repository Error: error code 'MANIFEST_UNKNOWN' not declared",
     "G7": r"manifest/PUT/-/400 Invalid Manifest: error code 'MANIFEST_BLOB_UNKNOWN' not declared",
     "G8": r"error code 'BLOB_UPLOAD_INVALID' not declared for this response \(declared: BLOB_UPLOAD_UNKNOWN\)"
-          r"|expected error code BLOB_UPLOAD_UNKNOWN, got BLOB_UPLOAD_INVALID",
-    "G9": r"/500: status 500 not declared|got 500 UNKNOWN",
+          r"|expected error code [A-Za-z_ ]+, got BLOB_UPLOAD_INVALID",
+    "G9": r"/500: status 500 not declared|got 500( UNKNOWN)?$",
     "G10": r"malformed HTTP response: RemoteProtocolError: peer closed connection without sending complete message body",
     "G11": r"expected 416, got 202",
     "G12": r"a page asked with n=1 holds \d+ entries",
@@ -81,9 +81,9 @@ def test_go_registry_failures_are_all_documented_departures(docker_registry):
 
 
 def test_go_registry_run_cleans_up_and_touches_only_its_repository(docker_registry):
-    before = set(httpx.get(f"{docker_registry}/v2/_catalog?n=10000").json()["repositories"])
+    before = set(httpx.get(f"{docker_registry}/v2/_catalog?n=1000").json()["repositories"])
     report = run(docker_registry, load_set("registry_v2"), only=["blob-post-put", "manifest-oci-image", "tags"])
-    after = set(httpx.get(f"{docker_registry}/v2/_catalog?n=10000").json()["repositories"])
+    after = set(httpx.get(f"{docker_registry}/v2/_catalog?n=1000").json()["repositories"])
     assert all(r == report.repository or r.startswith(report.repository + "/") for r in after - before)
     assert report.repository.startswith("specgen-conformance/")
     cleanup = report.groups[-1]
@@ -149,8 +149,9 @@ def test_htpasswd_registry_with_and_without_credentials(docker_registry_htpasswd
     row = next(r for r in report.coverage if r.path == "base/GET/-/401 Authentication Required")
     assert row.exercised == 1 and row.failed == 0
     assert _unexplained(report, GO_DEPARTURES) == []
-    text = json.dumps(report.to_json())
-    assert password not in text and "Basic " not in text
+    text = json.dumps(report.to_json()) + reports.to_junit(report) + reports.to_html(report)
+    secret = httpx.BasicAuth(user, password)._auth_header.split()[1]
+    assert password not in text and secret not in text and "<redacted>" in text
 
 
 def test_reference_server_passes_with_full_request_coverage(specgen_server_shared):
