@@ -195,3 +195,68 @@ def test_check_usage_errors(capsys):
 def test_check_refuses_a_set_without_registry_routes(capsys):
     assert main(["check", "http://127.0.0.1:1", "--set", "synthetic:SYNTHETIC_SET"]) == 2
     assert "lacks the registry routes" in capsys.readouterr().err
+
+
+# -- Context and coverage on the synthetic set: nothing registry-specific in them -------------------
+
+
+def _context(synthetic_set, status, body=b"", headers=None):
+    from specgen.conformance.context import Context, Ledger
+
+    def handler(request):
+        return httpx.Response(status, headers=headers or {}, content=body)
+
+    session = Session("http://h", transport=httpx.MockTransport(handler))
+    exercises = []
+    ctx = Context(session, synthetic_set, "repo", Ledger(), exercises, credentials=False)
+    ctx.group = Group("g")
+    return ctx, exercises
+
+
+def test_decline_is_a_skip_only_when_declared(synthetic_set):
+    from specgen.conformance.context import Declined, StepFailed
+
+    busy = json.dumps({"errors": [{"code": "BUSY", "message": "later"}]}).encode()
+    ctx, exercises = _context(synthetic_set, 503, busy, {"Content-Type": "application/json"})
+    with pytest.raises(Declined):
+        with ctx.check("delete"):
+            ctx.call("DELETE", "/api/a/widgets/1", expect=202, decline={503: "the shelf is busy"})
+    check = ctx.group.checks[0]
+    assert check.status == Status.SKIP and "the shelf is busy" in check.message
+    assert exercises[0].response == "503 Busy" and not exercises[0].failed
+
+    ctx, _ = _context(synthetic_set, 500, b"oops")
+    with pytest.raises(StepFailed):
+        with ctx.check("delete"):
+            ctx.call("DELETE", "/api/a/widgets/1", expect=202, decline={500: "nope"})
+    check = ctx.group.checks[0]
+    assert check.status == Status.FAIL and "status 500 not declared" in check.message
+
+
+def test_soft_calls_and_independent_checks_keep_going(synthetic_set):
+    ctx, exercises = _context(synthetic_set, 404, json.dumps({"errors": [{"code": "WIDGET_UNKNOWN"}]}).encode(),
+                              {"Content-Type": "application/json"})
+    with ctx.check("several", independent=True):
+        ctx.call("DELETE", "/api/a/widgets/1", expect=202, soft=True)
+        ctx.call("DELETE", "/api/a/widgets/2", expect=404, codes=("WIDGET_UNKNOWN",))
+        ctx.call("DELETE", "/api/a/widgets/3", expect=202)
+    with ctx.check("after"):
+        pass
+    first, after = ctx.group.checks
+    assert first.status == Status.FAIL and len(first.records) == 3
+    assert first.message.count("expected 202") == 2 and after.status == Status.PASS
+    assert len(exercises) == 3
+
+
+def test_coverage_rows_for_any_set(synthetic_set):
+    from specgen.conformance.context import Exercise
+    from specgen.conformance.runner import coverage
+
+    rows = coverage(synthetic_set, [Exercise("widget", "DELETE", "-", "202", False),
+                                    Exercise("widget", "DELETE", "-", "503 Busy", True)])
+    by = {r.path: r for r in rows}
+    assert by["widget"].exercised == 2 and by["widget"].failed == 1
+    assert by["widget/DELETE/-/202"].outcome == "passed"
+    assert by["widget/DELETE/-/503 Busy"].outcome == "failed"
+    assert by["widgets/GET/List Widgets"].outcome == "not exercised"
+    assert [r.level for r in rows].count("request") == 3
