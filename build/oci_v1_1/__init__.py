@@ -1,0 +1,1 @@
+"""Generated code for the oci_v1_1 descriptor set (specgen build)."""
