@@ -162,9 +162,11 @@ def test_check_unreachable_url(capsys):
 
 
 class _NotARegistry(http.server.BaseHTTPRequestHandler):
+    status = 404
+
     def do_GET(self):  # noqa: N802
         body = b"<html>hello</html>"
-        self.send_response(404)
+        self.send_response(self.status)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
@@ -173,8 +175,13 @@ class _NotARegistry(http.server.BaseHTTPRequestHandler):
         pass
 
 
-def test_check_non_registry_url(capsys):
-    server = http.server.HTTPServer(("127.0.0.1", 0), _NotARegistry)
+class _HtmlEverywhere(_NotARegistry):
+    status = 200
+
+
+@pytest.mark.parametrize("handler", [_NotARegistry, _HtmlEverywhere])
+def test_check_non_registry_url(capsys, handler):
+    server = http.server.HTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fnmatch
+import json
 import secrets
 import time
 from collections.abc import Sequence
@@ -61,6 +62,11 @@ def preflight(session: Session, credentials: bool) -> list[str]:
                         "like a registry implementing the V2 API")
     version = headers.get("docker-distribution-api-version")
     if version is None:
+        try:
+            json.loads(ex.body or b"{}")
+        except ValueError:
+            raise UserError(f"{url} answered 200 with a non-JSON body and no Docker-Distribution-API-Version "
+                            f"header: {session.base_url} does not look like a registry") from None
         notes.append("GET /v2/ carries no Docker-Distribution-API-Version header")
     return notes
 
