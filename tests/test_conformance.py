@@ -267,3 +267,38 @@ def test_coverage_rows_for_any_set(synthetic_set):
     assert by["widget/DELETE/-/503 Busy"].outcome == "failed"
     assert by["widgets/GET/List Widgets"].outcome == "not exercised"
     assert [r.level for r in rows].count("request") == 3
+
+
+def test_fixed_token_is_sent_and_redacted():
+    seen = []
+
+    def handler(request):
+        seen.append(request.headers.get("Authorization"))
+        return httpx.Response(200, json={})
+
+    session = Session("http://r", token="abc.def", transport=httpx.MockTransport(handler))
+    _, record = session.send("GET", "/v2/")
+    assert seen == ["Bearer abc.def"] and "abc.def" not in record.transcript()
+
+
+class _Tty:
+    def __init__(self):
+        self.text = ""
+
+    def isatty(self):
+        return True
+
+    def write(self, s):
+        self.text += s
+
+    def flush(self):
+        pass
+
+
+def test_progress_on_a_tty_rewrites_the_running_line():
+    out = _Tty()
+    progress = reports.TerminalProgress(out)
+    progress.group_started(1, 2, "blob")
+    assert out.text.endswith("[1/2] blob ...")
+    progress.group_finished(_report().groups[1])
+    assert "\r\x1b[K" in out.text and out.text.rstrip().endswith("FAIL  blob .Fs (0.00s)")
