@@ -3,7 +3,6 @@
 import hashlib
 import json
 
-import pytest
 
 from specgen.validate import Exchange, locate, validate
 
