@@ -302,3 +302,17 @@ def test_progress_on_a_tty_rewrites_the_running_line():
     assert out.text.endswith("[1/2] blob ...")
     progress.group_finished(_report().groups[1])
     assert "\r\x1b[K" in out.text and out.text.rstrip().endswith("FAIL  blob .Fs (0.00s)")
+
+
+def test_a_registry_going_away_stops_the_run(registry_v2):
+    from specgen.conformance import run
+
+    def handler(request):
+        if request.url.path == "/v2/":
+            return httpx.Response(200, json={}, headers={"Docker-Distribution-API-Version": "registry/2.0"})
+        raise httpx.ConnectError("connection refused", request=request)
+
+    report = run("http://r", registry_v2, transport=httpx.MockTransport(handler))
+    assert "stopped answering during blob-monolithic" in report.aborted
+    assert [g.name for g in report.groups] == ["base", "blob-monolithic"]
+    assert report.groups[1].status == Status.ERROR and report.status == Status.ERROR

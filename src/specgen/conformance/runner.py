@@ -9,6 +9,8 @@ import time
 from collections.abc import Sequence
 from typing import Protocol
 
+import httpx
+
 from specgen.conformance import scenarios as registry_scenarios
 from specgen.conformance.context import Context, Declined, Exercise, Ledger, StepFailed
 from specgen.conformance.results import Check, CoverageRow, Group, Report, Status
@@ -74,13 +76,15 @@ def preflight(session: Session, credentials: bool) -> list[str]:
 def run(base_url: str, dset: DescriptorSet, *, repo: str | None = None, user: str | None = None,
         password: str | None = None, token: str | None = None, insecure: bool = False,
         only: Sequence[str] = (), skip: Sequence[str] = (), progress: Progress | None = None,
-        timeout: float = 30.0) -> Report:
-    """Check the registry at ``base_url`` against ``dset``; the Report holds every result."""
+        timeout: float = 30.0, transport: httpx.BaseTransport | None = None) -> Report:
+    """Check the registry at ``base_url`` against ``dset``; the Report holds every result.
+    ``transport`` replaces the network (tests)."""
     if not registry_scenarios.applies(dset):
         raise UserError(f"set {dset.name!r} lacks the registry routes the conformance scenarios drive")
     progress = progress or _Quiet()
     repo = repo or default_repository()
-    session = Session(base_url, user=user, password=password, token=token, insecure=insecure, timeout=timeout)
+    session = Session(base_url, user=user, password=password, token=token, insecure=insecure, timeout=timeout,
+                      transport=transport)
     credentials = bool(user is not None or token)
     report = Report(target=base_url, set_name=dset.name, repository=repo)
     start = time.monotonic()
@@ -93,6 +97,8 @@ def run(base_url: str, dset: DescriptorSet, *, repo: str | None = None, user: st
         run_cleanup = selected("cleanup", (), skip)
         total = len(chosen) + int(run_cleanup)
         for i, sc in enumerate(chosen, 1):
+            if report.aborted:
+                break
             group = Group(sc.name, sc.description)
             report.groups.append(group)
             progress.group_started(i, total, sc.name)
@@ -100,9 +106,9 @@ def run(base_url: str, dset: DescriptorSet, *, repo: str | None = None, user: st
             if reason:
                 group.skip_reason = reason
             else:
-                _run_group(ctx, group, sc.run)
+                report.aborted = _run_group(ctx, group, sc.run)
             progress.group_finished(group)
-        if run_cleanup:
+        if run_cleanup and not report.aborted:
             group = Group("cleanup", "remove what this run pushed")
             report.groups.append(group)
             progress.group_started(total, total, "cleanup")
@@ -115,18 +121,21 @@ def run(base_url: str, dset: DescriptorSet, *, repo: str | None = None, user: st
     return report
 
 
-def _run_group(ctx: Context, group: Group, func) -> None:
+def _run_group(ctx: Context, group: Group, func) -> str:
+    """Run one scenario; returns why the whole run must stop (the registry went away), or ""."""
     ctx.group = group
     try:
         func(ctx)
     except (StepFailed, Declined, ProtocolViolation):
         pass  # recorded on the check; the rest of the workflow depends on that step
-    except UserError as exc:  # the connection went away mid-run
+    except UserError as exc:  # the connection went away mid-run: nothing more can be checked
         _mark_error(group, str(exc))
+        return f"the registry stopped answering during {group.name}: {exc}"
     except Exception as exc:  # noqa: BLE001 - a checker bug must not hide the other groups
         _mark_error(group, f"{type(exc).__name__}: {exc}")
     finally:
         ctx.group = None
+    return ""
 
 
 def _mark_error(group: Group, message: str) -> None:
