@@ -128,12 +128,16 @@ def test_registry_initiate_upload_headers(registry_v2):
 
 def test_registry_blob_digest_must_match_content(registry_v2):
     url = f"{BASE}/v2/a/blobs/{DIGEST}"
-    ok = _ex("GET", url, 200, b"hello", {"Docker-Content-Digest": DIGEST})
+    octets = {"Content-Type": "application/octet-stream"}
+    ok = _ex("GET", url, 200, b"hello", {"Docker-Content-Digest": DIGEST, **octets})
     assert list(validate(ok, registry_v2)) == []
-    wrong = _ex("GET", url, 200, b"hellO", {"Docker-Content-Digest": DIGEST})
+    untyped = _ex("GET", url, 200, b"hello", {"Docker-Content-Digest": DIGEST})
+    [f] = validate(untyped, registry_v2)
+    assert f.severity == "warning" and "declared application/octet-stream" in f.message
+    wrong = _ex("GET", url, 200, b"hellO", {"Docker-Content-Digest": DIGEST, **octets})
     [f] = validate(wrong, registry_v2)
     assert f.path == "blob/GET/Fetch Blob/200" and "not the digest of the body" in f.message
-    malformed = _ex("GET", url, 200, b"hello", {"Docker-Content-Digest": "SHA256=abc"})
+    malformed = _ex("GET", url, 200, b"hello", {"Docker-Content-Digest": "SHA256=abc", **octets})
     assert any("digest grammar" in m for m in _messages(validate(malformed, registry_v2)))
     head = _ex("HEAD", url, 200, b"", {"Docker-Content-Digest": DIGEST, "Content-Length": "5"})
     assert list(validate(head, registry_v2)) == []

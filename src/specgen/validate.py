@@ -392,6 +392,18 @@ def check_error_body(ex: Exchange, t: Target, path: str, dset: DescriptorSet) ->
             yield Finding("error", path, f"error body: {err}")
 
 
+def check_content_type(ex: Exchange, t: Target, path: str) -> Iterator[Finding]:
+    """A body comes with the Content-Type its descriptor names (when it names a concrete one)."""
+    declared = t.response.body.content_type
+    if not ex.body or ex.method.upper() == "HEAD" or not bodies.is_media_type(bodies.base_media_type(declared)):
+        return
+    if any(h.name.lower() == "content-type" for h in t.response.headers or ()):
+        return  # a declared Content-Type header is checked with the headers
+    got = _Headers(ex.response_headers).get("Content-Type")
+    if got is None or bodies.base_media_type(got) != bodies.base_media_type(declared):
+        yield Finding("warning", path, f"body sent as Content-Type {got or '(none)'}, declared {declared}")
+
+
 def check_body_schema(ex: Exchange, t: Target, path: str, dset: DescriptorSet) -> Iterator[Finding]:
     """A JSON success body matches the schema specgen.bodies gives for it."""
     if t.response.error_codes or not ex.body or ex.method.upper() == "HEAD":
@@ -439,5 +451,6 @@ def validate(exchange: Exchange, dset: DescriptorSet) -> Iterator[Finding]:
         return
     path = descriptor_path(base, target.response_label)
     yield from check_headers(exchange, target, path)
+    yield from check_content_type(exchange, target, path)
     yield from check_error_body(exchange, target, path, dset)
     yield from check_body_schema(exchange, target, path, dset)
