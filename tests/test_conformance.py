@@ -197,6 +197,8 @@ def test_check_usage_errors(capsys):
     assert main(["check", "ftp://x", "--set", "registry_v2"]) == 2
     assert main(["check", "http://x", "--password", "p", "--set", "registry_v2"]) == 2
     assert "--password needs --user" in capsys.readouterr().err
+    assert main(["check", "http://127.0.0.1:1", "--repo", "Bad/Name"]) == 2
+    assert "not a valid repository name" in capsys.readouterr().err
 
 
 def test_check_refuses_a_set_without_registry_routes(capsys):
