@@ -15,7 +15,6 @@ from specgen.conformance import scenarios as registry_scenarios
 from specgen.conformance.context import Context, Declined, Exercise, Ledger, StepFailed
 from specgen.conformance.results import Check, CoverageRow, Group, Report, Status
 from specgen.conformance.session import ProtocolViolation, Session
-from specgen.descriptors.registry_v2.grammar import ANCHORED_NAME_REGEXP
 from specgen.errors import UserError
 from specgen.model import DescriptorSet
 from specgen.validate import request_label, responses_of
@@ -83,7 +82,8 @@ def run(base_url: str, dset: DescriptorSet, *, repo: str | None = None, user: st
     if not registry_scenarios.applies(dset):
         raise UserError(f"set {dset.name!r} lacks the registry routes the conformance scenarios drive")
     progress = progress or _Quiet()
-    if repo is not None and not ANCHORED_NAME_REGEXP.fullmatch(repo):
+    name_grammar = dset.grammar.get("ReferenceUnexported", {}).get("anchoredNameRegexp")
+    if repo is not None and name_grammar is not None and not name_grammar.fullmatch(repo):
         raise UserError(f"--repo {repo!r} is not a valid repository name (lowercase path components)")
     repo = repo or default_repository()
     session = Session(base_url, user=user, password=password, token=token, insecure=insecure, timeout=timeout,
