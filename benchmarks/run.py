@@ -339,6 +339,10 @@ class Result:
     def rate(self, key: str) -> float:
         return statistics.median(self.mibs[key])
 
+    def spread(self, key: str) -> str:
+        v = self.mibs[key]
+        return f"{statistics.median(v):.0f} ({min(v):.0f}–{max(v):.0f})"
+
     def rps(self, key: str) -> float:
         """Requests per second of the median round."""
         return statistics.median(len(r) / sum(r) for r in self.latencies[key])
@@ -449,14 +453,16 @@ def report(results: list[Result], null: Result | None, args, command: str, info:
         f"## Blobs ({args.size_mib} MiB; chunked push in {args.chunk_mib} MiB PATCHes; MiB/s, median "
         f"of {args.runs} pushes and {args.runs * args.pulls} pulls, the servers taking turns)",
         "",
+        "Cells: median (min–max).",
+        "",
         "| | push monolithic | push chunked | pull | peak RSS (MiB) | VmHWM sum (MiB) |",
         "|---|---:|---:|---:|---:|---:|",
     ]
     for r in ([null] if null else []) + results:
         rss = f"{r.rss_peak_kib / 1024:.1f}" if r.pid else "–"
         hwm = f"{r.rss_hwm_kib / 1024:.1f}" if r.pid else "–"
-        lines.append(f"| {r.name} | {r.rate('push_mono'):.0f} | {r.rate('push_chunked'):.0f} | "
-                     f"{r.rate('pull'):.0f} | {rss} | {hwm} |")
+        lines.append(f"| {r.name} | {r.spread('push_mono')} | {r.spread('push_chunked')} | "
+                     f"{r.spread('pull')} | {rss} | {hwm} |")
     lines += [
         "",
         f"## Manifests ({args.manifests} small OCI manifests by tag, one keep-alive connection, sequential; "
@@ -480,6 +486,10 @@ def report(results: list[Result], null: Result | None, args, command: str, info:
     return "\n".join(lines) + "\n"
 
 
+def _loadavg() -> str:
+    return Path("/proc/loadavg").read_text().split()[0]
+
+
 def machine_info(args, spec_set: str) -> dict:
     cpu = next((l.split(":", 1)[1].strip() for l in Path("/proc/cpuinfo").read_text().splitlines()
                 if l.startswith("model name")), platform.processor())
@@ -494,6 +504,7 @@ def machine_info(args, spec_set: str) -> dict:
         "kernel": platform.release(),
         "Python": platform.python_version(),
         "docker-registry": go_version,
+        "load average (1 min) before / after": f"{args.load_before} / {_loadavg()}",
         "specgen serve": f"--set {spec_set}" + (f" --workers {args.workers}" if args.workers else " (default workers)"),
     }
 
@@ -514,6 +525,7 @@ def main(argv: list[str] | None = None) -> int:
     if not peers.docker_registry_available():
         print(f"{peers.DOCKER_REGISTRY} missing: apt-get install docker-registry", file=sys.stderr)
         return 2
+    args.load_before = _loadavg()
     command = "python benchmarks/run.py " + " ".join(shlex.quote(a) for a in (argv or sys.argv[1:]))
     with tempfile.TemporaryDirectory(prefix="specgen-bench-", dir=args.tmp) as tmp:
         tmp = Path(tmp)
