@@ -476,7 +476,15 @@ def report(results: list[Result], null: Result | None, args, command: str, info:
         for key in ("manifest_put", "manifest_head", "manifest_get"):
             cells += [f"{r.rps(key):.0f}", f"{r.pct(key, 0.5):.2f} / {r.pct(key, 0.99):.2f}"]
         lines.append(f"| {r.name} | " + " | ".join(cells) + " |")
-    lines += ["", "## Ratios specgen / docker-registry", "", "| measure | ratio | verdict |", "|---|---:|---|"]
+    lines += ["", "## Ratios specgen / docker-registry", ""]
+    busy = max(float(args.load_before), float(_loadavg()))
+    if busy > (os.cpu_count() or 1) * 0.75:
+        lines += [f"**The machine was busy during this run** (load average up to {busy:.1f} on "
+                  f"{os.cpu_count()} cores: other jobs competed with the client and both servers), so "
+                  "absolute numbers are low and single runs vary widely (see min–max above). The servers "
+                  "took turns under the same load, so the ratios are indicative; re-run on a quiet "
+                  "machine before reading them as final.", ""]
+    lines += ["| measure | ratio | verdict |", "|---|---:|---|"]
     labels = {"push_mono": "push monolithic MiB/s", "push_chunked": "push chunked MiB/s", "pull": "pull MiB/s",
               "manifest_put": "manifest PUT req/s", "manifest_head": "manifest HEAD req/s",
               "manifest_get": "manifest GET req/s", "rss": "peak RSS (lower is better)"}
