@@ -338,10 +338,14 @@ def tool_path(name: str) -> str | None:
     return shutil.which(name)
 
 
-@pytest.fixture(scope="session", params=["specgen", "docker-registry"])
+@pytest.fixture(scope="session", params=["specgen", "specgen-2workers", "docker-registry"])
 def interop_registry(request) -> str:
-    """Each interop test runs against ``specgen serve`` (the extension set when bundled) and, as a
-    check of the test itself, against docker-registry; the test id says which."""
+    """Each interop test runs against ``specgen serve`` (the extension set when bundled; once with
+    one worker, once with two worker processes sharing the root, so a client's requests land on
+    different processes) and, as a check of the test itself, against docker-registry; the test id
+    says which."""
     if request.param == "specgen":
         return request.getfixturevalue("specgen_server_shared")()
+    if request.param == "specgen-2workers":
+        return request.getfixturevalue("specgen_server_shared")(workers=2)
     return request.getfixturevalue("docker_registry")
