@@ -248,6 +248,21 @@ def _status_kib(pid: int, key: str) -> int:
     return 0
 
 
+_TCK = os.sysconf("SC_CLK_TCK")
+
+
+def group_cpu(pgid: int) -> float:
+    """User + system CPU seconds used so far by the processes of a group (its live members)."""
+    total = 0
+    for pid in group_pids(pgid):
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / _TCK
+
+
 class RssSampler:
     """Samples the summed VmRSS of a process group every ``interval`` seconds while active."""
 
@@ -332,6 +347,7 @@ class Result:
     name: str
     pid: int | None
     mibs: dict[str, list[float]] = field(default_factory=dict)
+    cpu: dict[str, list[float]] = field(default_factory=dict)  # server CPU seconds per GiB
     latencies: dict[str, list[list[float]]] = field(default_factory=dict)  # per round
     rss_peak_kib: int = 0
     rss_hwm_kib: int = 0
@@ -371,16 +387,18 @@ def measure(servers: list[tuple[str, str, int]], blob: Blob, args) -> list[Resul
                     rekeys += 1
                     os.sync()  # untimed: no server pays for the other's dirty pages
                     repo = f"bench/{key.replace('_', '-')}"
-                    t = time.perf_counter()
+                    c, t = group_cpu(res.pid), time.perf_counter()
                     if key == "push_mono":
                         push_monolithic(cl, repo, blob)
                     else:
                         push_chunked(cl, repo, blob, args.chunk_mib * MiB)
                     res.mibs[key].append(blob.size / MiB / (time.perf_counter() - t))
+                    res.cpu.setdefault(key, []).append((group_cpu(res.pid) - c) * (1 << 30) / blob.size)
                 for _ in range(args.pulls):
-                    t = time.perf_counter()
+                    c, t = group_cpu(res.pid), time.perf_counter()
                     pull(cl, "bench/push-chunked", blob)
                     res.mibs["pull"].append(blob.size / MiB / (time.perf_counter() - t))
+                    res.cpu.setdefault("pull", []).append((group_cpu(res.pid) - c) * (1 << 30) / blob.size)
         for res, s in zip(results, samplers):
             s.__exit__(None, None, None)
             res.rss_peak_kib, res.rss_hwm_kib = s.peak_kib, s.hwm_kib()
@@ -463,6 +481,17 @@ def report(results: list[Result], null: Result | None, args, command: str, info:
         hwm = f"{r.rss_hwm_kib / 1024:.1f}" if r.pid else "–"
         lines.append(f"| {r.name} | {r.spread('push_mono')} | {r.spread('push_chunked')} | "
                      f"{r.spread('pull')} | {rss} | {hwm} |")
+    lines += [
+        "",
+        "Server CPU seconds (user + system, whole process group) per GiB moved, median: a measure of "
+        "work done that, unlike MiB/s, hardly depends on what else the machine is doing.",
+        "",
+        "| | push monolithic | push chunked | pull |",
+        "|---|---:|---:|---:|",
+    ]
+    for r in results:
+        lines.append(f"| {r.name} | " + " | ".join(f"{statistics.median(r.cpu[k]):.2f}"
+                                                    for k in ("push_mono", "push_chunked", "pull")) + " |")
     lines += [
         "",
         f"## Manifests ({args.manifests} small OCI manifests by tag, one keep-alive connection, sequential; "
