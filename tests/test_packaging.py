@@ -16,6 +16,7 @@ def test_wheel_ships_templates_descriptor_data_and_generated_build(tmp_path):
     (wheel,) = tmp_path.glob("specgen-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
     assert "specgen/descriptors/registry_v2/intro.md" in names
+    assert "specgen/descriptors/oci_v1_1/intro.md" in names
     assert "specgen/_generated/__init__.py" in names
     committed = [p for p in (ROOT / "build").rglob("*") if p.is_file() and "__pycache__" not in p.parts]
     for path in committed:

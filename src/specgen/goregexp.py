@@ -19,18 +19,56 @@ _POSIX_CLASSES = {
 }
 
 
+# RE2's \s is [\t\n\f\r ] (no \v, unlike Python's ASCII \s).
+_GO_SPACE = "\\t\\n\\f\\r "
+# Characters Python may read as set operations or nested sets inside a class (FutureWarning).
+_CLASS_ESCAPE = set("[&~|")
+_REPEAT = re.compile(r"\{(\d+)(,(\d*))?\}")
+
+
 def go_to_python(pattern: str) -> str:
     """Translate RE2 syntax to Python ``re`` syntax (used with ``re.ASCII``).
 
-    POSIX bracket classes become ranges; ``$`` (end of text in Go without the m flag) becomes
-    ``\\Z`` since Python's ``$`` also matches before a trailing newline.
+    - POSIX bracket classes (``[[:xdigit:]]``) become ASCII ranges;
+    - ``$`` (end of text in Go without the m flag) becomes ``\\Z``, since Python's ``$`` also
+      matches before a final newline; ``\\z`` becomes ``\\Z``;
+    - ``\\s``/``\\S`` become RE2's ASCII space set, which lacks ``\\v``;
+    - ``\\Q...\\E`` becomes escaped text, ``\\x{hhhh}`` a code point, ``(?<name>`` ``(?P<name>``;
+    - a ``{`` that does not open ``{n}``, ``{n,}`` or ``{n,m}`` is a literal in Go (``{,n}`` is a
+      repetition in Python 3.11+), so it is escaped.
+
+    ``\\w``, ``\\d`` and ``\\b`` are ASCII in both once ``re.ASCII`` is set. Constructs Python cannot
+    express (Unicode classes ``\\pL``, negated POSIX classes, the m/U flags) raise ``ValueError``.
     """
     out: list[str] = []
-    i, in_class = 0, False
-    while i < len(pattern):
+    i, in_class, n = 0, False, len(pattern)
+    while i < n:
         ch = pattern[i]
         if ch == "\\":
-            out.append(pattern[i : i + 2])
+            esc = pattern[i + 1 : i + 2]
+            if esc == "Q":
+                stop = pattern.find("\\E", i + 2)
+                literal = pattern[i + 2 :] if stop < 0 else pattern[i + 2 : stop]
+                out.append("".join("\\" + c if not c.isalnum() else c for c in literal))
+                i = n if stop < 0 else stop + 2
+                continue
+            if esc in ("p", "P", "C"):
+                raise ValueError(f"\\{esc} in {pattern!r} has no Python re equivalent")
+            if esc == "x" and pattern[i + 2 : i + 3] == "{":
+                close = pattern.index("}", i)
+                out.append("\\U%08x" % int(pattern[i + 3 : close], 16))
+                i = close + 1
+                continue
+            if esc == "z":
+                out.append(r"\Z")
+            elif esc == "s":
+                out.append(_GO_SPACE if in_class else "[" + _GO_SPACE + "]")
+            elif esc == "S":
+                if in_class:
+                    raise ValueError(f"\\S inside a class in {pattern!r} is not supported")
+                out.append("[^" + _GO_SPACE + "]")
+            else:
+                out.append(pattern[i : i + 2])
             i += 2
             continue
         if in_class:
@@ -43,6 +81,10 @@ def go_to_python(pattern: str) -> str:
                 continue
             if ch == "]":
                 in_class = False
+            elif ch in _CLASS_ESCAPE or (ch == "-" and pattern[i + 1 : i + 2] == "-"):
+                out.append("\\" + ch)
+                i += 1
+                continue
         elif ch == "[":
             in_class = True
             out.append(ch)
@@ -58,6 +100,22 @@ def go_to_python(pattern: str) -> str:
             out.append(r"\Z")
             i += 1
             continue
+        elif ch == "{":
+            if _REPEAT.match(pattern, i) is None:
+                out.append("\\{")
+                i += 1
+                continue
+        elif ch == "(" and pattern.startswith("(?", i):
+            m = re.compile(r"\(\?([a-zA-Z-]*)([:)])").match(pattern, i)
+            if pattern.startswith("(?<", i):
+                out.append("(?P<")
+                i += 3
+                continue
+            if m and m.group(1):
+                if set(m.group(1)) & set("mU"):
+                    raise ValueError(f"flags {m.group(1)!r} in {pattern!r} are not supported")
+                if m.group(2) == ")" and i != 0:
+                    raise ValueError(f"inline flags not at the start of {pattern!r} are not supported")
         out.append(ch)
         i += 1
     return "".join(out)

@@ -13,7 +13,7 @@ from pathlib import Path
 from specgen.model import DescriptorSet
 
 #: Bundled sets in build order; the first is the default.
-BUNDLED = ("registry_v2",)
+BUNDLED = ("registry_v2", "oci_v1_1")
 
 
 class SetNotFound(LookupError):

@@ -1,0 +1,157 @@
+"""Run the scenarios against one registry and assemble the report (results and coverage)."""
+
+from __future__ import annotations
+
+import fnmatch
+import secrets
+import time
+from collections.abc import Sequence
+from typing import Protocol
+
+from specgen.conformance import scenarios as registry_scenarios
+from specgen.conformance.context import Context, Declined, Exercise, Ledger, StepFailed
+from specgen.conformance.results import Check, CoverageRow, Group, Report, Status
+from specgen.conformance.session import ProtocolViolation, Session
+from specgen.errors import UserError
+from specgen.model import DescriptorSet
+from specgen.validate import request_label, responses_of
+
+
+class Progress(Protocol):
+    def group_started(self, index: int, total: int, name: str) -> None: ...
+    def group_finished(self, group: Group) -> None: ...
+
+
+class _Quiet:
+    def group_started(self, index: int, total: int, name: str) -> None:
+        pass
+
+    def group_finished(self, group: Group) -> None:
+        pass
+
+
+def default_repository() -> str:
+    """A repository of this run's own, so the checker never touches anyone else's data."""
+    return f"specgen-conformance/{secrets.token_hex(4)}"
+
+
+def selected(name: str, only: Sequence[str], skip: Sequence[str]) -> bool:
+    if only and not any(fnmatch.fnmatchcase(name, p) for p in only):
+        return False
+    return not any(fnmatch.fnmatchcase(name, p) for p in skip)
+
+
+def preflight(session: Session, credentials: bool) -> list[str]:
+    """Is this a reachable V2 registry we may talk to? Raise UserError (exit 2) when not."""
+    url = session.url("/v2/")
+    try:
+        ex, _ = session.send("GET", url)
+    except UserError as exc:
+        raise UserError(f"cannot reach a registry at {session.base_url}: {exc}") from None
+    headers = {k.lower(): v for k, v in ex.response_headers.items()}
+    notes = []
+    if ex.status == 401:
+        if "www-authenticate" not in headers:
+            raise UserError(f"{url} answered 401 without a WWW-Authenticate challenge: not a V2 registry?")
+        if credentials:
+            raise UserError(f"{url} rejected the credentials given (401)")
+        raise UserError(f"{url} requires authentication: pass --user/--password or --token")
+    if ex.status != 200:
+        raise UserError(f"{url} answered {ex.status}, not 200 or 401: {session.base_url} does not look "
+                        "like a registry implementing the V2 API")
+    version = headers.get("docker-distribution-api-version")
+    if version is None:
+        notes.append("GET /v2/ carries no Docker-Distribution-API-Version header")
+    return notes
+
+
+def run(base_url: str, dset: DescriptorSet, *, repo: str | None = None, user: str | None = None,
+        password: str | None = None, token: str | None = None, insecure: bool = False,
+        only: Sequence[str] = (), skip: Sequence[str] = (), progress: Progress | None = None,
+        timeout: float = 30.0) -> Report:
+    """Check the registry at ``base_url`` against ``dset``; the Report holds every result."""
+    if not registry_scenarios.applies(dset):
+        raise UserError(f"set {dset.name!r} lacks the registry routes the conformance scenarios drive")
+    progress = progress or _Quiet()
+    repo = repo or default_repository()
+    session = Session(base_url, user=user, password=password, token=token, insecure=insecure, timeout=timeout)
+    credentials = bool(user is not None or token)
+    report = Report(target=base_url, set_name=dset.name, repository=repo)
+    start = time.monotonic()
+    try:
+        report.notes += preflight(session, credentials)
+        ledger, exercises = Ledger(), []
+        ctx = Context(session, dset, repo, ledger, exercises, credentials)
+        ctx.observers.append(lambda ex: registry_scenarios.observe(ctx, ex))
+        chosen = [s for s in registry_scenarios.SCENARIOS if selected(s.name, only, skip)]
+        run_cleanup = selected("cleanup", (), skip)
+        total = len(chosen) + int(run_cleanup)
+        for i, sc in enumerate(chosen, 1):
+            group = Group(sc.name, sc.description)
+            report.groups.append(group)
+            progress.group_started(i, total, sc.name)
+            reason = sc.requires(dset) if sc.requires else None
+            if reason:
+                group.skip_reason = reason
+            else:
+                _run_group(ctx, group, sc.run)
+            progress.group_finished(group)
+        if run_cleanup:
+            group = Group("cleanup", "remove what this run pushed")
+            report.groups.append(group)
+            progress.group_started(total, total, "cleanup")
+            _run_group(ctx, group, registry_scenarios.cleanup)
+            progress.group_finished(group)
+        report.coverage = coverage(dset, exercises)
+    finally:
+        session.close()
+        report.duration = time.monotonic() - start
+    return report
+
+
+def _run_group(ctx: Context, group: Group, func) -> None:
+    ctx.group = group
+    try:
+        func(ctx)
+    except (StepFailed, Declined, ProtocolViolation):
+        pass  # recorded on the check; the rest of the workflow depends on that step
+    except UserError as exc:  # the connection went away mid-run
+        _mark_error(group, str(exc))
+    except Exception as exc:  # noqa: BLE001 - a checker bug must not hide the other groups
+        _mark_error(group, f"{type(exc).__name__}: {exc}")
+    finally:
+        ctx.group = None
+
+
+def _mark_error(group: Group, message: str) -> None:
+    if group.checks and group.checks[-1].status == Status.ERROR:
+        return  # already marked by the check context
+    group.checks.append(Check("(checker could not proceed)", Status.ERROR, message))
+
+
+def coverage(dset: DescriptorSet, exercises: list[Exercise]) -> list[CoverageRow]:
+    """A row per route, method, request and response descriptor with how often it was exercised."""
+    rows: list[CoverageRow] = []
+
+    def tally(match) -> tuple[int, int]:
+        hits = [e for e in exercises if match(e)]
+        return len(hits), sum(1 for e in hits if e.failed)
+
+    for route in dset.routes:
+        n, f = tally(lambda e: e.route == route.name)
+        rows.append(CoverageRow("route", route.name, n, f))
+        for method in route.methods or ():
+            mp = f"{route.name}/{method.method}"
+            n, f = tally(lambda e: e.route == route.name and e.method == method.method)
+            rows.append(CoverageRow("method", mp, n, f))
+            for i, request in enumerate(method.requests or ()):
+                label = request_label(method, i)
+                in_req = lambda e: e.route == route.name and e.method == method.method and e.request == label  # noqa: E731
+                n, f = tally(in_req)
+                rows.append(CoverageRow("request", f"{mp}/{label}", n, f))
+                for rlabel, resp, _ in responses_of(request):
+                    n, f = tally(lambda e: in_req(e) and e.response == rlabel)
+                    reason = "" if n else registry_scenarios.unprovokable_reason(
+                        route.name, method.method, resp.status_code, resp.name)
+                    rows.append(CoverageRow("response", f"{mp}/{label}/{rlabel}", n, f, reason))
+    return rows

@@ -1,0 +1,20 @@
+"""The descriptor set ``registry_v2``: a faithful mirror of distribution's Registry HTTP API V2
+descriptors (registry/api/v2/descriptors.go and the errcode registry), with the reference grammar,
+the JSON Schemas of its bodies and the introduction of its reference document."""
+
+from __future__ import annotations
+
+from importlib import resources
+
+from specgen.descriptors.registry_v2 import errors, grammar, routes, schemas
+from specgen.model import DescriptorSet
+
+DESCRIPTOR_SET = DescriptorSet(
+    name="registry_v2",
+    title="Docker Registry HTTP API V2",
+    routes=routes.ROUTE_DESCRIPTORS,
+    errors=errors.ERROR_DESCRIPTORS,
+    grammar=grammar.GRAMMAR,
+    schemas=schemas.SCHEMAS,
+    intro=resources.files(__name__).joinpath("intro.md").read_text(encoding="utf-8"),
+)

@@ -1,0 +1,464 @@
+"""Check one HTTP exchange against a descriptor set: which descriptor it exercises, and how it departs.
+
+``validate(exchange, dset)`` finds the route (by path), the method, and the request descriptor that
+best fits the exchange, then the response descriptor declared for the status, and yields
+``Finding``s. The checks are small generators, one concern each, in the manner of jsonschema's
+keyword functions; they know descriptors and HTTP, never a particular API. Header values are
+checked against a small declarative table keyed on the header descriptor's name and format.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from typing import Any, NamedTuple
+from urllib.parse import parse_qsl, urlsplit
+
+import jsonschema
+
+from specgen.model import (
+    DescriptorSet,
+    MethodDescriptor,
+    ParameterDescriptor,
+    RequestDescriptor,
+    ResponseDescriptor,
+    RouteDescriptor,
+)
+
+
+class Finding(NamedTuple):
+    severity: str  # "error" | "warning"
+    path: str  # descriptor path, e.g. "blob-upload/POST/Initiate Monolithic Blob Upload/201"
+    message: str
+
+
+class Exchange(NamedTuple):
+    """One HTTP exchange as seen on the wire (header lookups are case-insensitive here)."""
+
+    method: str
+    url: str
+    request_headers: Mapping[str, str]
+    status: int
+    response_headers: Mapping[str, str]
+    body: bytes
+    request_body: bytes | None = None
+
+
+class Target(NamedTuple):
+    """The descriptors an exchange exercises (``response`` is None when the status is undeclared)."""
+
+    route: RouteDescriptor
+    variables: dict[str, str]
+    method: MethodDescriptor
+    request: RequestDescriptor
+    request_label: str
+    response: ResponseDescriptor | None
+    response_label: str
+    ambiguous: bool = False  # several requests fit equally; ``request`` is their union
+
+
+# ---------------------------------------------------------------------------------------------
+# Descriptor paths: the names findings and coverage tables use.
+
+
+def request_label(method: MethodDescriptor, index: int) -> str:
+    req = (method.requests or ())[index]
+    return req.name or (f"#{index}" if len(method.requests or ()) > 1 else "-")
+
+
+def responses_of(request: RequestDescriptor) -> list[tuple[str, ResponseDescriptor, bool]]:
+    """(label, response, is_success) for each response; labels unique within the request."""
+    out: list[tuple[str, ResponseDescriptor, bool]] = []
+    seen: dict[str, int] = {}
+    for ok, group in ((True, request.successes or ()), (False, request.failures or ())):
+        for resp in group:
+            label = f"{resp.status_code} {resp.name}".strip()
+            seen[label] = seen.get(label, 0) + 1
+            if seen[label] > 1:
+                label = f"{label} #{seen[label]}"
+            out.append((label, resp, ok))
+    return out
+
+
+def descriptor_path(*parts: str) -> str:
+    return "/".join(parts)
+
+
+# ---------------------------------------------------------------------------------------------
+# Routing.
+
+_router_cache: dict[int, Any] = {}
+
+
+def _compile_gorilla(path: str) -> re.Pattern[str]:
+    """A gorilla/mux path template as a Python regex with one named group per variable."""
+    from specgen.goregexp import go_to_python
+
+    out, i = [], 0
+    while i < len(path):
+        if path[i] != "{":
+            out.append(re.escape(path[i]))
+            i += 1
+            continue
+        depth, j = 0, i
+        while j < len(path):
+            depth += {"{": 1, "}": -1}.get(path[j], 0)
+            if depth == 0:
+                break
+            j += 1
+        name, _, pattern = path[i + 1 : j].partition(":")
+        out.append(f"(?P<{name}>{go_to_python(pattern) if pattern else '[^/]+'})")
+        i = j + 1
+    return re.compile("".join(out), re.ASCII)
+
+
+def match_route(dset: DescriptorSet, path: str) -> tuple[RouteDescriptor, dict[str, str]] | None:
+    """The first route (in declaration order, as gorilla/mux tries them) whose path matches."""
+    try:
+        from specgen.router import Router  # the paths helper's router, once available
+    except ImportError:
+        Router = None  # noqa: N806
+    if Router is not None:
+        router = _router_cache.get(id(dset))
+        if router is None:
+            router = _router_cache[id(dset)] = (dset, Router(dset))
+        found = router[1].match(path)
+        return (found.route, dict(found.variables)) if found else None
+    compiled = _router_cache.get(id(dset))
+    if compiled is None:
+        compiled = _router_cache[id(dset)] = (dset, [(r, _compile_gorilla(r.path)) for r in dset.routes])
+    for route, regex in compiled[1]:
+        m = regex.fullmatch(path)
+        if m:
+            return route, m.groupdict()
+    return None
+
+
+class _Headers:
+    """Case-insensitive view of a header mapping."""
+
+    def __init__(self, headers: Mapping[str, str]) -> None:
+        self._h = {k.lower(): v for k, v in headers.items()}
+
+    def get(self, name: str) -> str | None:
+        return self._h.get(name.lower())
+
+    def __contains__(self, name: str) -> bool:
+        return name.lower() in self._h
+
+
+def _fit(request: RequestDescriptor, common_headers: set[str], query: set[str],
+         headers: _Headers, has_body: bool) -> int:
+    """How well an exchange fits a request descriptor: declared query parameters and
+    distinguishing headers present score, undeclared parameters and absent ones cost."""
+    declared_query = {p.name for p in request.query_parameters or ()}
+    score = 2 * len(declared_query & query) - 2 * len(declared_query - query) - 2 * len(query - declared_query)
+    for h in request.headers or ():
+        if h.name.lower() not in common_headers:
+            score += 1 if h.name in headers else -1
+    if request.body.content_type:
+        score += 1 if has_body else -1
+    return score
+
+
+def _union(requests: list[RequestDescriptor]) -> RequestDescriptor:
+    from dataclasses import replace
+
+    succ = tuple(r for req in requests for r in req.successes or ())
+    fail = tuple(r for req in requests for r in req.failures or ())
+    return replace(requests[0], name=" | ".join(r.name for r in requests), successes=succ, failures=fail)
+
+
+def locate(exchange: Exchange, dset: DescriptorSet) -> Target | Finding:
+    """The descriptors an exchange exercises, or a Finding saying why none fits."""
+    split = urlsplit(exchange.url)
+    found = match_route(dset, split.path)
+    if found is None:
+        return Finding("error", split.path, f"no route of {dset.name} matches path {split.path}")
+    route, variables = found
+    verb = exchange.method.upper()
+    methods = {m.method.upper(): m for m in route.methods or ()}
+    method = methods.get(verb) or (methods.get("GET") if verb == "HEAD" else None)
+    if method is None:
+        return Finding("error", route.name, f"method {verb} not declared for route {route.name} "
+                       f"(declared: {', '.join(methods) or 'none'})")
+    requests = list(method.requests or ())
+    if not requests:
+        return Finding("error", descriptor_path(route.name, method.method), "method declares no request")
+    query = {k for k, _ in parse_qsl(split.query, keep_blank_values=True)}
+    headers = _Headers(exchange.request_headers)
+    sets = [{h.name.lower() for h in r.headers or ()} for r in requests]
+    common = set.intersection(*sets) if sets else set()
+    scores = [_fit(r, common, query, headers, bool(exchange.request_body)) for r in requests]
+    best = max(scores)
+    winners = [i for i, s in enumerate(scores) if s == best]
+    if len(winners) == 1:
+        index = winners[0]
+        request, label, ambiguous = requests[index], request_label(method, index), False
+    else:
+        request = _union([requests[i] for i in winners])
+        label, ambiguous = request.name or "-", True
+    response, rlabel = _pick_response(request, exchange)
+    return Target(route, variables, method, request, label, response, rlabel, ambiguous)
+
+
+def _error_codes_in(body: bytes) -> list[str] | None:
+    try:
+        doc = json.loads(body)
+    except ValueError:
+        return None
+    if not isinstance(doc, dict) or not isinstance(doc.get("errors"), list):
+        return None
+    return [e.get("code") for e in doc["errors"] if isinstance(e, dict)]
+
+
+def _pick_response(request: RequestDescriptor, exchange: Exchange) -> tuple[ResponseDescriptor | None, str]:
+    candidates = [(lbl, r) for lbl, r, _ in responses_of(request) if r.status_code == exchange.status]
+    if not candidates:
+        return None, str(exchange.status)
+    codes = _error_codes_in(exchange.body) if exchange.body else None
+    if codes:
+        # the most specific response declaring every code (e.g. "Missing Layer(s)" over "Invalid Manifest")
+        fitting = [(len(r.error_codes or ()), i) for i, (lbl, r) in enumerate(candidates)
+                   if r.error_codes and set(codes) <= {e.value for e in r.error_codes}]
+        if fitting:
+            lbl, r = candidates[min(fitting)[1]]
+            return r, lbl
+        for lbl, r in candidates:  # partial fit: the response declaring most of the codes
+            if {e.value for e in r.error_codes or ()} & set(codes):
+                return r, lbl
+    return candidates[0][1], candidates[0][0]
+
+
+# ---------------------------------------------------------------------------------------------
+# Header formats: a declarative table. A row applies when the header name matches and, if given,
+# the descriptor's format matches; its check returns an error message or None.
+
+DIGEST_RE = re.compile(r"[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]+\Z")
+_HASHES = {"sha256": hashlib.sha256, "sha384": hashlib.sha384, "sha512": hashlib.sha512}
+
+
+class HeaderContext(NamedTuple):
+    exchange: Exchange
+    descriptor: ParameterDescriptor
+    is_head: bool
+
+
+def _regex_check(pattern: str, what: str) -> Callable[[str, HeaderContext], str | None]:
+    rx = re.compile(pattern + r"\Z")
+
+    def check(value: str, ctx: HeaderContext) -> str | None:
+        return None if rx.match(value) else f"{value!r} is not {what}"
+
+    return check
+
+
+def _content_length(value: str, ctx: HeaderContext) -> str | None:
+    if not re.fullmatch(r"[0-9]+", value):
+        return f"{value!r} is not a decimal length"
+    if ctx.descriptor.format.isdigit() and value != ctx.descriptor.format:
+        return f"is {value}, declared {ctx.descriptor.format}"
+    if not ctx.is_head and int(value) != len(ctx.exchange.body):
+        return f"is {value} but the body has {len(ctx.exchange.body)} bytes"
+    return None
+
+
+def _location(value: str, ctx: HeaderContext) -> str | None:
+    split = urlsplit(value)
+    if split.scheme and split.scheme not in ("http", "https"):
+        return f"{value!r} is not an http(s) URL"
+    if split.scheme and not split.netloc:
+        return f"{value!r} has no host"
+    if not split.scheme and not split.path.startswith("/"):
+        return f"{value!r} is neither an absolute URL nor an absolute path"
+    return None
+
+
+def _digest(value: str, ctx: HeaderContext) -> str | None:
+    if not DIGEST_RE.match(value):
+        return f"{value!r} does not match the digest grammar"
+    ex = ctx.exchange
+    algorithm, _, encoded = value.partition(":")
+    if ex.method.upper() == "GET" and 200 <= ex.status < 300 and ex.status != 206 and algorithm in _HASHES:
+        actual = _HASHES[algorithm](ex.body).hexdigest()
+        if actual != encoded:
+            return f"{value!r} is not the digest of the body ({algorithm}:{actual})"
+    return None
+
+
+def _literal(value: str, ctx: HeaderContext) -> str | None:
+    fmt = ctx.descriptor.format
+    if "<" in fmt or not fmt:
+        return None  # a placeholder we have no rule for: presence is all we check
+    base = value.split(";")[0].strip().lower()
+    return None if base == fmt.split(";")[0].strip().lower() else f"{value!r}, declared {fmt!r}"
+
+
+#: (header name, format substring or None, check). First matching row wins.
+HEADER_FORMATS: tuple[tuple[str, str | None, Callable[[str, HeaderContext], str | None]], ...] = (
+    ("Content-Length", None, _content_length),
+    ("Location", None, _location),
+    ("Range", "0-<offset>", _regex_check(r"0-[0-9]+", "a range 0-<offset>")),
+    ("Content-Range", "bytes ", _regex_check(r"bytes [0-9]+-[0-9]+/(?:[0-9]+|\*)", "a byte content-range")),
+    ("Content-Range", None, _regex_check(r"[0-9]+-[0-9]+", "a range <start>-<end>")),
+    ("Docker-Content-Digest", None, _digest),
+    ("Docker-Upload-UUID", None, _regex_check(r"[A-Za-z0-9._=-]+", "an upload id")),
+    ("Link", None, _regex_check(r'<[^>]+>;\s*rel="?next"?', 'a link <url>; rel="next"')),
+    ("WWW-Authenticate", None, _regex_check(r"[A-Za-z][A-Za-z0-9_-]*(?:\s.*)?", "an auth challenge")),
+    ("Content-Type", None, _literal),
+)
+
+
+#: Statuses with which HTTP forbids a Content-Length header (RFC 9110 8.6).
+NO_CONTENT_LENGTH = frozenset({100, 101, 102, 103, 204})
+
+#: Headers that are present only under a condition validate cannot see from one exchange.
+CONDITIONAL_HEADERS = {"link": "legitimate on the last page of a paginated list"}
+
+
+def _header_check(descriptor: ParameterDescriptor) -> Callable[[str, HeaderContext], str | None] | None:
+    for name, fmt, check in HEADER_FORMATS:
+        if name.lower() == descriptor.name.lower() and (fmt is None or fmt in descriptor.format):
+            return check
+    return None
+
+
+# ---------------------------------------------------------------------------------------------
+# Checks: each takes (exchange, target, path) and yields Findings.
+
+
+def check_headers(ex: Exchange, t: Target, path: str) -> Iterator[Finding]:
+    headers = _Headers(ex.response_headers)
+    is_head = ex.method.upper() == "HEAD"
+    for desc in t.response.headers or ():
+        value = headers.get(desc.name)
+        if value is None:
+            if desc.name.lower() == "content-length" and (is_head or ex.status in NO_CONTENT_LENGTH):
+                continue  # RFC 9110 8.6: a server must not send Content-Length with 1xx/204
+            if desc.name.lower() in CONDITIONAL_HEADERS:
+                yield Finding("warning", path, f"declared header {desc.name} is absent "
+                              f"({CONDITIONAL_HEADERS[desc.name.lower()]})")
+                continue
+            yield Finding("error", path, f"declared header {desc.name} is missing")
+            continue
+        check = _header_check(desc)
+        problem = check(value, HeaderContext(ex, desc, is_head)) if check else None
+        if problem:
+            yield Finding("error", path, f"header {desc.name}: {problem}")
+    # Undeclared but present Content-Length must still be honest.
+    if not is_head and "Content-Length" not in {d.name for d in t.response.headers or ()}:
+        value = headers.get("Content-Length")
+        if value is not None and value.isdigit() and int(value) != len(ex.body):
+            yield Finding("error", path, f"header Content-Length is {value} but the body has {len(ex.body)} bytes")
+
+
+def _is_json(content_type: str) -> bool:
+    base = content_type.split(";")[0].strip().lower()
+    return base == "application/json" or base.endswith("+json")
+
+
+def _schemas(dset: DescriptorSet, t: Target) -> tuple[dict | None, Callable[[Iterable[str]], dict]]:
+    try:
+        from specgen import bodies
+    except ImportError:
+        return None, _errors_schema
+    try:
+        schema = bodies.response_schema(dset, t.route, t.method, t.request, t.response)
+    except Exception:  # noqa: BLE001 - a schema lookup problem must not hide the other checks
+        schema = None
+    return schema, getattr(bodies, "errors_schema", _errors_schema)
+
+
+def _errors_schema(codes: Iterable[str]) -> dict:
+    """Local minimal errors envelope, used until specgen.bodies provides one."""
+    code: dict[str, Any] = {"type": "string"}
+    codes = sorted(set(codes))
+    if codes:
+        code = {"enum": codes}
+    return {
+        "type": "object",
+        "required": ["errors"],
+        "properties": {"errors": {"type": "array", "items": {
+            "type": "object", "required": ["code"],
+            "properties": {"code": code, "message": {"type": "string"}, "detail": {}},
+        }}},
+    }
+
+
+def check_error_body(ex: Exchange, t: Target, path: str, dset: DescriptorSet) -> Iterator[Finding]:
+    """A response declaring error codes carries the errors envelope with only those codes."""
+    declared = [e.value for e in t.response.error_codes or ()]
+    if not declared or ex.method.upper() == "HEAD":
+        return
+    if not ex.body:
+        if t.response.body.content_type:
+            yield Finding("error", path, "error response has no body (expected the errors envelope)")
+        return
+    try:
+        doc = json.loads(ex.body)
+    except ValueError:
+        yield Finding("error", path, "error body is not JSON (expected the errors envelope)")
+        return
+    _, errors_schema = _schemas(dset, t)
+    envelope = _errors_schema(())
+    for err in _schema_errors(envelope, doc):
+        yield Finding("error", path, f"error body is not an errors envelope: {err}")
+        return
+    for entry in doc["errors"]:
+        if entry.get("code") not in declared:
+            yield Finding("error", path, f"error code {entry.get('code')!r} not declared for this response "
+                          f"(declared: {', '.join(declared)})")
+    for err in _schema_errors(errors_schema(declared), doc):
+        if "is not one of" not in err:  # undeclared codes are reported above, once and clearly
+            yield Finding("error", path, f"error body: {err}")
+
+
+def check_body_schema(ex: Exchange, t: Target, path: str, dset: DescriptorSet) -> Iterator[Finding]:
+    """A JSON success body matches the schema specgen.bodies gives for it."""
+    if t.response.error_codes or not ex.body or ex.method.upper() == "HEAD":
+        return
+    content_type = _Headers(ex.response_headers).get("Content-Type") or t.response.body.content_type
+    if not (_is_json(t.response.body.content_type) or _is_json(content_type)):
+        return
+    try:
+        doc = json.loads(ex.body)
+    except ValueError:
+        yield Finding("error", path, f"body declared {t.response.body.content_type or content_type} is not JSON")
+        return
+    schema, _ = _schemas(dset, t)
+    if schema is None:
+        return
+    for err in _schema_errors(schema, doc):
+        yield Finding("error", path, f"body does not match its schema: {err}")
+
+
+def _schema_errors(schema: dict, doc: Any) -> Iterator[str]:
+    cls = jsonschema.validators.validator_for(schema, default=jsonschema.Draft202012Validator)
+    for err in sorted(cls(schema).iter_errors(doc), key=lambda e: list(e.absolute_path)):
+        where = "/".join(str(p) for p in err.absolute_path)
+        yield f"{where + ': ' if where else ''}{err.message}"
+
+
+def validate(exchange: Exchange, dset: DescriptorSet) -> Iterator[Finding]:
+    """Findings for one exchange; none means it conforms to the descriptor it exercises."""
+    target = locate(exchange, dset)
+    if isinstance(target, Finding):
+        yield target
+        return
+    base = descriptor_path(target.route.name, target.method.method, target.request_label)
+    if target.ambiguous:
+        yield Finding("warning", base, "several request descriptors fit this exchange equally; "
+                      "checked against their union")
+    if exchange.method.upper() == "HEAD" and target.method.method.upper() != "HEAD":
+        pass  # HEAD is GET without a body (RFC 9110 9.3.2): checked against GET, body checks skipped
+    if target.response is None:
+        declared = sorted({r.status_code for _, r, _ in responses_of(target.request)})
+        yield Finding("error", descriptor_path(base, str(exchange.status)),
+                      f"status {exchange.status} not declared (declared: {', '.join(map(str, declared))})")
+        return
+    path = descriptor_path(base, target.response_label)
+    yield from check_headers(exchange, target, path)
+    yield from check_error_body(exchange, target, path, dset)
+    yield from check_body_schema(exchange, target, path, dset)

@@ -1,0 +1,102 @@
+"""distribution's routes_test.go table (ported to tests/data/router_cases.json) against Router."""
+
+from urllib.parse import unquote
+
+import pytest
+
+import oracle_port
+from registry_routes import registry_set
+from specgen.router import Router, clean_path
+
+TABLE = oracle_port.load("router_cases.json")
+
+
+def split(uri):
+    path, _, query = uri.partition("?")
+    return unquote(path), query
+
+
+def test_route_table_matches_upstream_paths():
+    dset = registry_set()
+    assert [[r.name, oracle_port.sha256_text(r.path)] for r in dset.routes] == TABLE["routes"]
+
+
+def test_ported_table_matches_oracle(oracles):
+    if not (oracles / TABLE["oracle"]["file"]).exists():
+        pytest.skip("../shared/oracles absent: the ported table is pinned by its own content")
+    oracle_port.check_against_oracle("router_cases.json", oracles)
+
+
+def test_case_count():
+    # 18 TestRouter cases run twice (no prefix, /prefix/), 2 path traversals, 2 bad characters
+    assert len(TABLE["cases"]) == 18 * 2 + 2 + 2
+
+
+@pytest.mark.parametrize("test, prefix, request_uri, route_name, variables, status, expected_uri, deeply",
+                         TABLE["cases"], ids=lambda v: v if isinstance(v, str) else None)
+def test_router_case(test, prefix, request_uri, route_name, variables, status, expected_uri, deeply):
+    router = Router(registry_set(), prefix=prefix)
+    found = router.match(*split(request_uri))
+    if status == 404:
+        assert found is None
+        return
+    assert found is not None
+    assert found.route.name == route_name
+    assert (found.redirect or request_uri) == expected_uri
+    if deeply:
+        assert found.variables == variables
+        assert found.redirect is None  # the handler saw the request URI as sent
+
+
+@pytest.mark.parametrize("prefix, request_uri, status, route_name, variables, final_uri, hops", TABLE["extras"])
+def test_observed_redirects(prefix, request_uri, status, route_name, variables, final_uri, hops):
+    router = Router(registry_set(), prefix=prefix)
+    seen, uri = [], request_uri
+    for _ in range(5):
+        answer = router.resolve(*split(uri))
+        if answer.status != 301:
+            break
+        seen.append([uri, answer.location])
+        uri = answer.location
+    assert seen == hops
+    assert answer.status == status
+    if status == 200:
+        assert uri == final_uri
+        assert answer.match.route.name == route_name and answer.match.variables == variables
+
+
+def test_strict_slash_redirect_carries_the_route():
+    answer = Router(registry_set()).resolve("/v2/foo/bar/blobs/uploads", "digest=sha256%3Aab")
+    assert answer.status == 301 and answer.location == "/v2/foo/bar/blobs/uploads/?digest=sha256%3Aab"
+    assert answer.match.route.name == "blob-upload" and answer.match.variables == {"name": "foo/bar"}
+
+
+def test_prefix_outside_is_404():
+    assert Router(registry_set(), prefix="/prefix/").resolve("/v2/").status == 404
+    assert Router(registry_set(), prefix="/prefix/").resolve("/prefix/v2/").status == 200
+
+
+@pytest.mark.parametrize("path, cleaned", [
+    ("", "/"), ("v2", "/v2"), ("/v2//a", "/v2/a"), ("//v2/", "/v2/"), ("/a/../../b/", "/b/"),
+    ("/./", "/"), ("/a/./b/.", "/a/b"), ("/..", "/"), ("/a/b/..", "/a"),
+])
+def test_clean_path_is_gos(path, cleaned):
+    assert clean_path(path) == cleaned
+
+
+def test_location_is_escaped_like_go():
+    answer = Router(registry_set()).resolve("/v2/不/../foo bar?/tags/list")
+    assert answer.status == 301 and answer.location == "/v2/foo%20bar%3F/tags/list"
+
+
+def test_synthetic_router(synthetic_set):
+    router = Router(synthetic_set)
+    found = router.match("/api/top/middle/widgets/42")
+    assert found.route.name == "widget" and found.variables == {"shelf": "top/middle", "id": "42"}
+    assert router.match("/api/top/widgets").route.name == "widgets"
+    answer = router.resolve("/api/top/widgets/")
+    assert answer.status == 301 and answer.location == "/api/top/widgets"
+    assert router.match("/api/Top/widgets") is None
+    prefixed = Router(synthetic_set, prefix="/svc/")
+    assert prefixed.match("/svc/api/a/widgets/1").variables == {"shelf": "a", "id": "1"}
+    assert prefixed.match("/api/a/widgets/1") is None

@@ -1,0 +1,133 @@
+"""distribution's urls_test.go and headerparser_test.go (ported to tests/data/url_cases.json)."""
+
+import pytest
+
+import oracle_port
+from registry_routes import registry_set
+from specgen.descriptors.registry_v2.reference import with_digest, with_name, with_tag
+from specgen.descriptors.registry_v2.urls import RegistryURLBuilder
+from specgen.urls import URLBuilder, encode_query, parse_forwarded_header, resolve_path, root_from_request
+
+TABLE = oracle_port.load("url_cases.json")
+
+
+def test_ported_table_matches_oracle(oracles):
+    if not (oracles / TABLE["oracle"]["file"]).exists():
+        pytest.skip("../shared/oracles absent: the ported table is pinned by its own content")
+    oracle_port.check_against_oracle("url_cases.json", oracles)
+
+
+def test_counts():
+    assert len(TABLE["builder_cases"]) == 11
+    assert len(TABLE["variants"]) * len(TABLE["builder_cases"]) == TABLE["expected_output_count"] == 770
+    assert len(TABLE["forwarded"]) == 23
+
+
+def run_case(builder: RegistryURLBuilder, case: dict) -> str:
+    method, values = case["method"], case.get("values")
+    if method == "BuildBaseURL":
+        return builder.base()
+    named = with_name(case["name"])
+    if method == "BuildTagsURL":
+        return builder.tags(named, values)
+    if method == "BuildManifestURL":
+        return builder.manifest(with_tag(named, case["tag"]) if "tag" in case else named)
+    if method == "BuildBlobURL":
+        return builder.blob(with_digest(named, case["digest"]))
+    if method == "BuildBlobUploadURL":
+        return builder.blob_upload(named, values)
+    if method == "BuildBlobUploadChunkURL":
+        return builder.blob_upload_chunk(named, case["uuid"], values)
+    raise AssertionError(method)
+
+
+def make_builder(variant: dict) -> RegistryURLBuilder:
+    dset = registry_set()
+    if "root" in variant:
+        return RegistryURLBuilder(variant["root"], variant["relative"], dset=dset)
+    if variant["config_root"]:
+        return RegistryURLBuilder(variant["config_root"], variant["relative"], dset=dset)
+    req = variant["request"]
+    return RegistryURLBuilder.from_request(req["url"], req["host"], [tuple(h) for h in req["headers"]],
+                                           tls=req["tls"], relative=variant["relative"], dset=dset)
+
+
+def variant_id(variant: dict) -> str:
+    where = variant.get("root") or variant.get("name")
+    return f"{variant['test']}-{where}-{'rel' if variant['relative'] else 'abs'}"
+
+
+@pytest.mark.parametrize("variant", TABLE["variants"], ids=variant_id)
+def test_builder_variant(variant):
+    builder = make_builder(variant)
+    for case in TABLE["builder_cases"]:
+        if case.get("expectedErr"):
+            with pytest.raises(ValueError) as err:
+                run_case(builder, case)
+            assert str(err.value) == case["expectedErr"]
+        else:
+            assert run_case(builder, case) == variant["expected_prefix"] + case["expectedPath"], case["description"]
+
+
+@pytest.mark.parametrize("name, raw, expected, rest, error", TABLE["forwarded"], ids=[r[0] for r in TABLE["forwarded"]])
+def test_parse_forwarded_header(name, raw, expected, rest, error):
+    if error is not None:
+        with pytest.raises(ValueError) as err:
+            parse_forwarded_header(raw)
+        assert str(err.value) == error
+        return
+    assert parse_forwarded_header(raw) == (expected or {}, rest)
+
+
+def test_forwarded_header_other_errors():
+    with pytest.raises(ValueError, match=r"^expected '=', not '/' at position 4$"):
+        parse_forwarded_header("key /")
+    with pytest.raises(ValueError, match=r"^expected ',' or ';', not x at position 8$"):
+        parse_forwarded_header('key="v" x')
+    with pytest.raises(ValueError, match=r"^invalid escape sequence at position 5$"):
+        parse_forwarded_header('key="\\\x01"')
+
+
+def test_catalog_and_generic_errors():
+    b = RegistryURLBuilder("http://r:5000", dset=registry_set())
+    assert b.catalog({"n": "5", "last": "a/b"}) == "http://r:5000/v2/_catalog?last=a%2Fb&n=5"
+    assert b.manifest("a/b", "sha256:" + "0" * 64).endswith("/v2/a/b/manifests/sha256:" + "0" * 64)
+    with pytest.raises(ValueError) as err:
+        b.tags("UPPER")
+    assert str(err.value).startswith('mux: variable "UPPER" doesn\'t match, expected "^')
+    with pytest.raises(ValueError, match='^mux: missing route variable "name"$'):
+        b.builder.build("tags")
+    with pytest.raises(KeyError):
+        b.builder.build("nope")
+
+
+def test_query_encoding_is_gos():
+    assert encode_query([("b", "1"), ("a", "x y"), ("b", "0"), ("c", "é/?&=")]) == "a=x+y&b=1&b=0&c=%C3%A9%2F%3F%26%3D"
+    assert encode_query({"k": ["2", "1"]}) == "k=2&k=1"
+    assert encode_query(None) == "" and encode_query({}) == ""
+
+
+@pytest.mark.parametrize("base, ref, resolved", [
+    ("/prefix/", "v2/", "/prefix/v2/"), ("", "v2/", "/v2/"), ("/prefix", "v2/", "/v2/"),
+    ("/a/", "v2/x/../y", "/a/v2/y"), ("/a/", "v2/u/..", "/a/v2/"), ("/", "v2/../../z", "/z"),
+])
+def test_resolve_path_is_gos(base, ref, resolved):
+    assert resolve_path(base, ref) == resolved
+
+
+def test_root_from_request_variants():
+    assert root_from_request("/prefix/v2/x", "h:1") == "http://h:1/prefix/"
+    assert root_from_request("/v2/", "h", tls=True) == "https://h"
+    # a Forwarded header that does not parse still hides X-Forwarded-*
+    assert root_from_request("/v2/", "h", {"Forwarded": "=bad", "X-Forwarded-Host": "p"}) == "http://h"
+    assert root_from_request("/api/v9/", "h", base_path="/v9/") == "http://h/api/"
+
+
+def test_synthetic_urls(synthetic_set):
+    b = URLBuilder(synthetic_set, "https://shop.example/base/")
+    assert b.build("widget", {"shelf": "top/middle", "id": "42"}) == "https://shop.example/base/api/top/middle/widgets/42"
+    assert b.build("widgets", {"shelf": "a"}, {"limit": "3"}) == "https://shop.example/base/api/a/widgets?limit=3"
+    rel = URLBuilder(synthetic_set, "https://shop.example/base/", relative=True)
+    assert rel.build("widget", {"shelf": "a/b", "id": "1"}) == "/api/a/b/widgets/1"
+    with pytest.raises(ValueError, match="doesn't match"):
+        b.build("widget", {"shelf": "A", "id": "1"})

@@ -1,0 +1,172 @@
+"""specgen.validate: findings for single exchanges, on the synthetic set and on registry_v2."""
+
+import hashlib
+import json
+
+import pytest
+
+from specgen.validate import Exchange, locate, validate
+
+JSON = {"Content-Type": "application/json"}
+
+
+def _ex(method, url, status, body=b"", headers=None, request_headers=None, request_body=None):
+    headers = dict(headers or {})
+    if method != "HEAD":
+        headers.setdefault("Content-Length", str(len(body)))
+    return Exchange(method, url, request_headers or {}, status, headers, body, request_body)
+
+
+def _errors(*codes):
+    return json.dumps({"errors": [{"code": c, "message": c.lower(), "detail": None} for c in codes]}).encode()
+
+
+def _messages(findings):
+    return [f.message for f in findings]
+
+
+# -- synthetic set: proves validate assumes nothing about registries --------------------------------
+
+
+def test_synthetic_success_has_no_findings(synthetic_set):
+    body = b'{"widgets": []}'
+    ex = _ex("GET", "http://h/api/a/b/widgets?limit=3", 200, body, {"Content-Type": "application/json"})
+    assert list(validate(ex, synthetic_set)) == []
+
+
+def test_synthetic_undeclared_status(synthetic_set):
+    findings = list(validate(_ex("PUT", "http://h/api/a/widgets/7", 200), synthetic_set))
+    assert len(findings) == 1
+    assert findings[0].path == "widget/PUT/Put Widget/200"
+    assert "not declared" in findings[0].message and "201" in findings[0].message
+
+
+def test_synthetic_unknown_route_and_method(synthetic_set):
+    [f] = validate(_ex("GET", "http://h/nothing", 200), synthetic_set)
+    assert "no route" in f.message
+    [f] = validate(_ex("POST", "http://h/api/a/widgets/7", 201), synthetic_set)
+    assert "method POST not declared" in f.message
+
+
+def test_synthetic_route_variables_respect_patterns(synthetic_set):
+    target = locate(_ex("PUT", "http://h/api/a/b/widgets/12", 201), synthetic_set)
+    assert target.route.name == "widget" and target.variables == {"shelf": "a/b", "id": "12"}
+    [f] = validate(_ex("PUT", "http://h/api/a/b/widgets/x1", 201), synthetic_set)
+    assert "no route" in f.message
+
+
+def test_synthetic_error_code_declared_elsewhere(synthetic_set):
+    ex = _ex("GET", "http://h/api/a/widgets", 400, _errors("WIDGET_UNKNOWN"), JSON)
+    findings = list(validate(ex, synthetic_set))
+    assert any("error code 'WIDGET_UNKNOWN' not declared" in m for m in _messages(findings))
+    ok = _ex("GET", "http://h/api/a/widgets", 400, _errors("SHELF_INVALID"), JSON)
+    assert list(validate(ok, synthetic_set)) == []
+
+
+def test_synthetic_error_body_not_envelope(synthetic_set):
+    ex = _ex("GET", "http://h/api/a/widgets", 400, b'{"error": "bad"}', JSON)
+    assert any("not an errors envelope" in m for m in _messages(validate(ex, synthetic_set)))
+    ex = _ex("GET", "http://h/api/a/widgets", 400, b"<html>", JSON)
+    assert any("not JSON" in m for m in _messages(validate(ex, synthetic_set)))
+
+
+def test_synthetic_content_length_must_match_body(synthetic_set):
+    ex = _ex("GET", "http://h/api/a/widgets", 200, b'{"widgets": []}',
+             {"Content-Type": "application/json", "Content-Length": "99"})
+    assert any("Content-Length is 99" in m for m in _messages(validate(ex, synthetic_set)))
+
+
+def test_synthetic_declared_content_type(synthetic_set):
+    ex = _ex("GET", "http://h/api/a/widgets", 200, b'{"widgets": []}', {"Content-Type": "text/plain"})
+    assert any("Content-Type" in m for m in _messages(validate(ex, synthetic_set)))
+    ex = _ex("GET", "http://h/api/a/widgets", 200, b'{"widgets": []}', {})
+    assert any("Content-Type is missing" in m for m in _messages(validate(ex, synthetic_set)))
+
+
+# -- registry_v2 -----------------------------------------------------------------------------------
+
+BASE = "http://127.0.0.1:5000"
+DIGEST = "sha256:" + hashlib.sha256(b"hello").hexdigest()
+UUID = "4b0c3d0e-2f0f-4a4c-8f3e-0123456789ab"
+
+
+def test_registry_request_selection(registry_v2):
+    post = lambda url, **kw: locate(_ex("POST", BASE + url, 202, **kw), registry_v2).request.name  # noqa: E731
+    assert post("/v2/a/b/blobs/uploads/") == "Initiate Resumable Blob Upload"
+    assert post(f"/v2/a/blobs/uploads/?digest={DIGEST}", request_body=b"hello") == "Initiate Monolithic Blob Upload"
+    assert post(f"/v2/a/blobs/uploads/?mount={DIGEST}&from=b") == "Mount Blob"
+    assert post(f"/v2/a/blobs/uploads/?mount={DIGEST}") == "Mount Blob"
+    patch = lambda **kw: locate(_ex("PATCH", f"{BASE}/v2/a/blobs/uploads/{UUID}", 202, **kw), registry_v2)  # noqa: E731
+    assert patch(request_body=b"x").request.name == "Stream upload"
+    assert patch(request_headers={"Content-Range": "0-0", "Content-Length": "1"}, request_body=b"x").request.name == "Chunked upload"
+    get = lambda url, **kw: locate(_ex("GET", BASE + url, 200, **kw), registry_v2).request.name  # noqa: E731
+    assert get("/v2/a/tags/list") == "Tags"
+    assert get("/v2/a/tags/list?n=2") == "Tags Paginated"
+    assert get("/v2/_catalog?n=1&last=a") == "Catalog Fetch Paginated"
+    assert get(f"/v2/a/blobs/{DIGEST}", request_headers={"Range": "bytes=0-1"}) == "Fetch Blob Part"
+    assert get(f"/v2/a/blobs/{DIGEST}") == "Fetch Blob"
+
+
+def test_registry_routes_in_gorilla_order(registry_v2):
+    t = locate(_ex("GET", f"{BASE}/v2/a/blobs/uploads/{UUID}", 204), registry_v2)
+    assert t.route.name == "blob-upload-chunk" and t.variables["uuid"] == UUID
+    t = locate(_ex("GET", f"{BASE}/v2/library/x/manifests/v1", 200), registry_v2)
+    assert t.route.name == "manifest" and t.variables == {"name": "library/x", "reference": "v1"}
+
+
+def test_registry_initiate_upload_headers(registry_v2):
+    good = {"Location": f"{BASE}/v2/a/blobs/uploads/{UUID}", "Range": "0-0", "Docker-Upload-UUID": UUID}
+    ex = _ex("POST", f"{BASE}/v2/a/blobs/uploads/", 202, headers=good)
+    assert list(validate(ex, registry_v2)) == []
+    bad = dict(good, Range="bytes=0-0", Location="uploads/x")
+    del bad["Docker-Upload-UUID"]
+    msgs = _messages(validate(_ex("POST", f"{BASE}/v2/a/blobs/uploads/", 202, headers=bad), registry_v2))
+    assert any("Range" in m and "0-<offset>" in m for m in msgs)
+    assert any("Location" in m and "absolute" in m for m in msgs)
+    assert any("Docker-Upload-UUID is missing" in m for m in msgs)
+    assert len(msgs) == 3
+
+
+def test_registry_blob_digest_must_match_content(registry_v2):
+    url = f"{BASE}/v2/a/blobs/{DIGEST}"
+    ok = _ex("GET", url, 200, b"hello", {"Docker-Content-Digest": DIGEST})
+    assert list(validate(ok, registry_v2)) == []
+    wrong = _ex("GET", url, 200, b"hellO", {"Docker-Content-Digest": DIGEST})
+    [f] = validate(wrong, registry_v2)
+    assert f.path == "blob/GET/Fetch Blob/200" and "not the digest of the body" in f.message
+    malformed = _ex("GET", url, 200, b"hello", {"Docker-Content-Digest": "SHA256=abc"})
+    assert any("digest grammar" in m for m in _messages(validate(malformed, registry_v2)))
+    head = _ex("HEAD", url, 200, b"", {"Docker-Content-Digest": DIGEST, "Content-Length": "5"})
+    assert list(validate(head, registry_v2)) == []
+
+
+def test_registry_error_codes_pick_the_declaring_response(registry_v2):
+    url = f"{BASE}/v2/a/manifests/{DIGEST}"
+    ex = _ex("DELETE", url, 404, _errors("MANIFEST_UNKNOWN"), JSON)
+    assert list(validate(ex, registry_v2)) == []
+    ex = _ex("DELETE", url, 404, _errors("BLOB_UNKNOWN"), JSON)
+    findings = list(validate(ex, registry_v2))
+    assert findings and all("BLOB_UNKNOWN" in f.message for f in findings)
+    assert findings[0].path.startswith("manifest/DELETE/-/404")
+
+
+def test_registry_undeclared_status(registry_v2):
+    [f] = validate(_ex("DELETE", f"{BASE}/v2/a/manifests/{DIGEST}", 200), registry_v2)
+    assert f.path == "manifest/DELETE/-/200" and "202" in f.message
+
+
+def test_registry_pagination_link(registry_v2):
+    body = b'{"name":"a","tags":["x"]}'
+    good = _ex("GET", f"{BASE}/v2/a/tags/list?n=1", 200, body,
+               {"Content-Type": "application/json", "Link": '</v2/a/tags/list?last=x&n=1>; rel="next"'})
+    assert [f for f in validate(good, registry_v2) if f.severity == "error"] == []
+    bad = good._replace(response_headers=dict(good.response_headers, Link="/v2/a/tags/list?last=x"))
+    assert any("Link" in m for m in _messages(validate(bad, registry_v2)))
+
+
+def test_registry_upload_complete_content_range_and_length(registry_v2):
+    hdrs = {"Location": f"{BASE}/v2/a/blobs/{DIGEST}", "Content-Range": "0-4", "Docker-Content-Digest": DIGEST}
+    ex = _ex("PUT", f"{BASE}/v2/a/blobs/uploads/{UUID}?digest={DIGEST}", 201, headers=hdrs)
+    assert list(validate(ex, registry_v2)) == []
+    ex = ex._replace(response_headers=dict(ex.response_headers, **{"Content-Length": "3"}), body=b"abc")
+    assert any("declared 0" in m for m in _messages(validate(ex, registry_v2)))
