@@ -95,6 +95,14 @@ class RegistryClient:
 
     def blob_exists(self, name: str, digest: str) -> int | None:
         """The blob's size when the repository has it, else ``None`` (a ``HEAD``)."""
+        if hasattr(self.api, "check_blob"):          # a set that declares HEAD on blobs
+            try:
+                res = self.api.check_blob(name, digest)
+            except APIError as exc:
+                if exc.status == 404:
+                    return None
+                raise
+            return res.content_length if res.content_length is not None else 0
         op = self.module.OPERATIONS["fetch_blob"]
         resp = self.transport.send("HEAD", op.path({"name": name, "digest": digest}))
         if resp.status_code == 404:
@@ -357,17 +365,20 @@ class RegistryClient:
 
     def referrers(self, name: str, digest: str, artifact_type: str | None = None) -> list[dict]:
         """Descriptors of the manifests whose ``subject`` is ``digest`` (OCI referrers API)."""
-        params = [("artifactType", artifact_type)] if artifact_type else []
-        op = next((o for o in self.module.OPERATIONS.values()
-                   if o.method == "GET" and o.template.endswith("/referrers/{digest}")), None)
-        path = (op.path({"name": name, "digest": digest}) if op is not None
-                else f"/v2/{name}/referrers/{digest}")
-        resp = self.transport.send("GET", path, params=params,
-                                   headers={"Accept": OCI_INDEX})
-        if resp.status_code != 200:
-            from specgen.client.errors import raise_for
-            raise_for(resp, self.api.ERRORS)
-        return list(resp.json().get("manifests") or [])
+        if hasattr(self.api, "list_referrers"):      # a set with the referrers API
+            res = self.api.list_referrers(name, digest, artifact_type=artifact_type,
+                                          headers={"Accept": OCI_INDEX})
+            body = res.body if isinstance(res.body, dict) else {}
+        else:
+            path = self.module.OPERATIONS["fetch_blob"].path({"name": name, "digest": digest})
+            resp = self.transport.send(
+                "GET", path.replace("/blobs/", "/referrers/"), headers={"Accept": OCI_INDEX},
+                params=[("artifactType", artifact_type)] if artifact_type else [])
+            if resp.status_code != 200:
+                from specgen.client.errors import raise_for
+                raise_for(resp, self.api.ERRORS)
+            body = resp.json()
+        return list(body.get("manifests") or [])
 
 
 class _Restart(Exception):
