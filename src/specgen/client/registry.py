@@ -276,10 +276,16 @@ class RegistryClient:
             count += len(piece)
         return count
 
-    def mount_blob(self, name: str, digest: str, from_repo: str) -> bool:
-        """Mount a blob from another repository; False when the registry would not (the upload
-        it opened instead is cancelled)."""
-        res = self.api.mount_blob(name, mount=digest, from_=from_repo)
+    def mount_blob(self, name: str, digest: str, from_repo: str | None = None) -> bool:
+        """Mount a blob from another repository (from any, when ``from_repo`` is None and the
+        set has anonymous mount); False when the registry would not (the upload it opened
+        instead is cancelled)."""
+        if from_repo is None:
+            if not hasattr(self.api, "anonymous_mount_blob"):
+                raise ClientError(f"the {self.module.__name__} client has no anonymous mount")
+            res = self.api.anonymous_mount_blob(name, mount=digest)
+        else:
+            res = self.api.mount_blob(name, mount=digest, from_=from_repo)
         if res.status == 201:
             return True
         loc = self._location(res)
