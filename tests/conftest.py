@@ -27,19 +27,18 @@ def oracles() -> Path:
 
 @pytest.fixture(scope="session")
 def registry_v2():
-    """The registry_v2 set: bundled once it lands, else upstream's dump beside the checkout."""
-    from specgen.descriptors import SetNotFound, load_set
+    """The registry_v2 descriptor set."""
+    from specgen.descriptors import load_set
 
-    try:
-        return load_set("registry_v2")
-    except SetNotFound:
-        candidates = [ORACLES, ROOT.parent.parent / "shared" / "oracles"]  # main checkout or a worktree
-        dump = next((c / "registry-v2-descriptors.json" for c in candidates
-                     if (c / "registry-v2-descriptors.json").exists()), None)
-        if dump is None:
-            pytest.skip("registry_v2 set not bundled yet and no oracle dump beside the checkout")
-        import json
+    return load_set("registry_v2")
 
-        from specgen.dump import load
 
-        return load(json.loads(dump.read_text()))
+# Real peers (docker-registry, specgen serve): fixtures live in tests/peers.py.
+from peers import (  # noqa: E402,F401
+    docker_registry,
+    docker_registry_htpasswd,
+    docker_registry_peer,
+    interop_registry,
+    specgen_server,
+    specgen_server_shared,
+)

@@ -9,6 +9,12 @@ from importlib import resources
 from specgen.descriptors.registry_v2 import errors, grammar, routes, schemas
 from specgen.model import DescriptorSet
 
+#: The error table of distribution's api.md: its doc generator lists the registry.api.v2 group, then
+#: three errcode codes the routes return.
+DOC_ERROR_CODES = tuple(e.value for e in sorted(errors.ERROR_DESCRIPTORS, key=lambda e: e.value)
+                        if e.group == "registry.api.v2") + (
+    errors.UNAUTHORIZED.value, errors.DENIED.value, errors.UNSUPPORTED.value)
+
 DESCRIPTOR_SET = DescriptorSet(
     name="registry_v2",
     title="Docker Registry HTTP API V2",
@@ -17,4 +23,5 @@ DESCRIPTOR_SET = DescriptorSet(
     grammar=grammar.GRAMMAR,
     schemas=schemas.SCHEMAS,
     intro=resources.files(__name__).joinpath("intro.md").read_text(encoding="utf-8"),
+    extensions={"markdown_error_codes": DOC_ERROR_CODES},
 )
