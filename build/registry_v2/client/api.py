@@ -14,7 +14,7 @@ the exception class of the error code in the body (``errors.py``).
 from __future__ import annotations
 
 import re
-from typing import Any, Mapping
+from typing import Mapping
 
 from specgen.client.runtime import BaseClient, Body, Operation, Progress
 

@@ -13,7 +13,7 @@ import json
 import re
 from dataclasses import dataclass
 from typing import IO, Any, Callable, Iterator, Mapping
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import urlsplit
 
 from specgen.client.digests import algorithm_of, digest_of, hasher
 from specgen.client.errors import APIError, ClientError, DigestMismatch
