@@ -381,6 +381,27 @@ def test_cli(tmp_path, capsysbinary):
     assert json.loads(out.read_bytes()) == _doc(load_set(name))
     assert main(["openapi", name, "--server", "not a url"]) == 2
     assert main(["openapi", "no_such_set"]) == 2
+    capsysbinary.readouterr()
+    assert main(["openapi", "test_openapi:BROKEN_SET"]) == 2
+    assert b"path parameters ['id', 'shelf', 'zone']" in capsysbinary.readouterr().err
+
+
+def _broken_set():
+    """The synthetic set with a path parameter its route's template does not have."""
+    import dataclasses
+
+    from synthetic import SYNTHETIC_SET
+
+    route = SYNTHETIC_SET.routes[1]
+    request = route.methods[0].requests[0]
+    request = dataclasses.replace(request, path_parameters=request.path_parameters + (
+        ParameterDescriptor(name="zone", type="string", required=True),))
+    method = dataclasses.replace(route.methods[0], requests=(request,))
+    route = dataclasses.replace(route, methods=(method,) + route.methods[1:])
+    return dataclasses.replace(SYNTHETIC_SET, routes=(SYNTHETIC_SET.routes[0], route))
+
+
+BROKEN_SET = _broken_set()
 
 
 # ---- real tools --------------------------------------------------------------------------------
