@@ -431,6 +431,15 @@ def test_schemathesis_generates_requests(dset):
 
             generate()
             assert cases, operation.label
+            if version == "3.1":  # the named examples are usable as explicit cases too
+                for strategy in operation.get_strategies_from_examples():
+                    @given(strategy)
+                    @settings(max_examples=1, deadline=None, database=None,
+                              suppress_health_check=list(HealthCheck))
+                    def explicit(case):
+                        cases.append(case)
+
+                    explicit()
             for case in cases:  # path values are generated from the patterns we wrote
                 for name, value in (case.path_parameters or {}).items():
                     pattern = patterns.get((operation.path, name))
