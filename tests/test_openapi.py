@@ -514,3 +514,23 @@ def test_schemathesis_requests_against_docker_registry(name, docker_registry):
 
         call()
     assert len({label for label, _ in exchanges}) >= 8 and any(s < 500 for _, s in exchanges)
+
+
+def test_every_extension_is_documented(dset):
+    """Each x- key the compiler writes is described in docs/openapi.md."""
+    docs = (Path(__file__).resolve().parents[1] / "docs" / "openapi.md").read_text(encoding="utf-8")
+    found: set[str] = set()
+
+    def walk(node):
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key.startswith("x-"):
+                    found.add(key)
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(_doc(dset))
+    assert {"x-requests", "x-route", "x-generated"} <= found
+    assert sorted(k for k in found if f"`{k}`" not in docs) == []
