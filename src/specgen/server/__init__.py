@@ -1,0 +1,2 @@
+"""Hand-written server support shared by every generated stub (``runtime``) and the production
+ASGI server wiring (``uvicorn_zerocopy``)."""

@@ -1,0 +1,168 @@
+"""``specgen serve`` as a real process: crash and restart mid-upload, several workers on one root,
+streaming both ways without memory growing with the blob, expiry of abandoned uploads."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import signal
+import threading
+import time
+
+import httpx
+import pytest
+
+from peers import start_specgen
+from specgen.registry.storage import Storage, purge_uploads
+from specgen.registry.uploads import Uploads
+
+MiB = 1 << 20
+
+
+def sha256(data: bytes) -> str:
+    return "sha256:" + hashlib.sha256(data).hexdigest()
+
+
+@pytest.fixture
+def server(tmp_path):
+    peers = []
+
+    def start(**kw):
+        peer = start_specgen(tmp_path / "serve", **kw)
+        peers.append(peer)
+        return peer
+
+    yield start
+    for peer in peers:
+        peer.stop()
+
+
+def test_kill_mid_upload_then_restart_resumes_and_keeps_committed_blobs(server):
+    peer = server()
+    committed = os.urandom(3 * MiB)
+    chunk1, rest = os.urandom(2 * MiB), os.urandom(3 * MiB)
+    with httpx.Client(base_url=peer.url, timeout=30) as c:
+        r = c.post(f"/v2/crash/blobs/uploads/?digest={sha256(committed)}", content=committed)
+        assert r.status_code == 201
+        loc = c.post("/v2/crash/blobs/uploads/").headers["Location"]
+        r = c.patch(loc, content=chunk1, headers={"Content-Range": f"0-{len(chunk1) - 1}"})
+        assert r.status_code == 202
+    upload_path = httpx.URL(loc).path
+
+    sent = threading.Event()
+    release = threading.Event()
+
+    def slow_body():
+        yield rest[:MiB]
+        sent.set()
+        release.wait(10)  # the server dies while waiting for the rest
+        yield rest[MiB:]
+
+    def doomed_patch():
+        try:
+            httpx.patch(peer.url + upload_path, content=slow_body(), timeout=10)
+        except httpx.HTTPError:
+            pass
+
+    t = threading.Thread(target=doomed_patch)
+    t.start()
+    assert sent.wait(10)
+    time.sleep(0.5)  # let the server take in and write part of the chunk
+    os.killpg(os.getpgid(peer.pid), signal.SIGKILL)
+    peer.proc.wait(10)
+    release.set()
+    t.join(10)
+
+    peer = server()  # same root, new process
+    with httpx.Client(base_url=peer.url, timeout=30) as c:
+        r = c.get(f"/v2/crash/blobs/{sha256(committed)}")
+        assert r.status_code == 200 and r.content == committed
+        r = c.get(upload_path)
+        assert r.status_code == 204
+        assert r.headers["Range"] == f"0-{len(chunk1) - 1}"  # the unacknowledged chunk is gone
+        r = c.patch(upload_path, content=rest, headers={"Content-Range": f"{len(chunk1)}-{len(chunk1) + len(rest) - 1}"})
+        assert r.status_code == 202
+        whole = chunk1 + rest
+        r = c.put(f"{upload_path}?digest={sha256(whole)}")
+        assert r.status_code == 201, r.text
+        assert c.get(f"/v2/crash/blobs/{sha256(whole)}").content == whole
+
+
+def test_workers_share_one_root(server):
+    peer = server(workers=2)
+    time.sleep(0.5)
+    children = [p for p in os.listdir("/proc") if p.isdigit() and _pgid(int(p)) == os.getpgid(peer.pid)]
+    assert len(children) >= 3  # the supervisor and two workers
+    blobs = [os.urandom(300_000 + i) for i in range(6)]
+    for data in blobs:
+        loc = httpx.post(peer.url + "/v2/multi/blobs/uploads/").headers["Location"]
+        for i in range(0, len(data), 100_000):  # each request on a new connection: any worker
+            part = data[i:i + 100_000]
+            r = httpx.patch(loc, content=part, headers={"Content-Range": f"{i}-{i + len(part) - 1}",
+                                                        "Connection": "close"})
+            assert r.status_code == 202, r.text
+        r = httpx.put(f"{loc}?digest={sha256(data)}", headers={"Connection": "close"})
+        assert r.status_code == 201, r.text
+    for data in blobs:
+        assert httpx.get(f"{peer.url}/v2/multi/blobs/{sha256(data)}").content == data
+
+
+def _pgid(pid: int) -> int | None:
+    try:
+        return os.getpgid(pid)
+    except ProcessLookupError:
+        return None
+
+
+def _peak_rss_kib(pid: int) -> int:
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    raise AssertionError("no VmHWM")
+
+
+def test_streaming_both_ways_keeps_memory_flat(server):
+    peer = server()
+    size, block = 192 * MiB, os.urandom(MiB)
+    h = hashlib.sha256()
+    for _ in range(size // MiB):
+        h.update(block)
+    d = "sha256:" + h.hexdigest()
+
+    def body():  # no Content-Length: chunked transfer encoding
+        for _ in range(size // MiB):
+            yield block
+
+    r = httpx.post(f"{peer.url}/v2/big/blobs/uploads/?digest={d}", content=body(), timeout=120)
+    assert r.status_code == 201, r.text
+    got = hashlib.sha256()
+    n = 0
+    with httpx.stream("GET", f"{peer.url}/v2/big/blobs/{d}", timeout=120) as r:
+        assert r.status_code == 200 and int(r.headers["Content-Length"]) == size
+        for chunk in r.iter_bytes():
+            got.update(chunk)
+            n += len(chunk)
+    assert n == size and "sha256:" + got.hexdigest() == d
+    peak = _peak_rss_kib(peer.pid)
+    print(f"peak RSS {peak} KiB for a {size // MiB} MiB blob pushed and pulled")
+    assert peak < 120 * 1024, "server memory grew with the blob"
+
+
+def test_abandoned_uploads_expire(tmp_path):
+    storage = Storage(tmp_path)
+    uploads = Uploads(storage)
+    old = uploads.create("a/b")
+    fresh = uploads.create("c")
+    long_ago = time.time() - 3600
+    for p in storage.uploads_dir("a/b").joinpath(old.id).iterdir():
+        os.utime(p, (long_ago, long_ago))
+    assert purge_uploads(tmp_path, ttl=600) == 1
+    assert not storage.uploads_dir("a/b").joinpath(old.id).exists()
+    assert storage.uploads_dir("c").joinpath(fresh.id).exists()
+
+
+def test_serve_reports_a_missing_set(tmp_path):
+    from specgen.cli import main
+
+    assert main(["serve", "--set", "no_such_set", "--root", str(tmp_path)]) == 2
