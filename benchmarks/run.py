@@ -506,10 +506,11 @@ def report(results: list[Result], null: Result | None, args, command: str, info:
             cells += [f"{r.rps(key):.0f}", f"{r.pct(key, 0.5):.2f} / {r.pct(key, 0.99):.2f}"]
         lines.append(f"| {r.name} | " + " | ".join(cells) + " |")
     lines += ["", "## Ratios specgen / docker-registry", ""]
-    busy = max(float(args.load_before), float(_loadavg()))
-    if busy > (os.cpu_count() or 1) * 0.75:
-        lines += [f"**The machine was busy during this run** (load average up to {busy:.1f} on "
-                  f"{os.cpu_count()} cores: other jobs competed with the client and both servers), so "
+    busy = float(args.load_before)  # before our own servers and client added theirs
+    if busy > (os.cpu_count() or 1) * 0.5:
+        lines += [f"**The machine was busy during this run** (load average {busy:.1f} on "
+                  f"{os.cpu_count()} cores before it started: other jobs competed with the client and "
+                  "both servers), so "
                   "absolute numbers are low and single runs vary widely (see min–max above). The servers "
                   "took turns under the same load, so the ratios are indicative; re-run on a quiet "
                   "machine before reading them as final.", ""]
