@@ -483,8 +483,8 @@ def report(results: list[Result], null: Result | None, args, command: str, info:
                      f"{r.spread('pull')} | {rss} | {hwm} |")
     lines += [
         "",
-        "Server CPU seconds (user + system, whole process group) per GiB moved, median: a measure of "
-        "work done that, unlike MiB/s, hardly depends on what else the machine is doing.",
+        "Server CPU seconds (user + system, whole process group) per GiB moved, median: the work each "
+        "server does per byte, which depends less than MiB/s on how many cores were free.",
         "",
         "| | push monolithic | push chunked | pull |",
         "|---|---:|---:|---:|",
