@@ -10,6 +10,7 @@ import pytest
 from jsonschema import Draft202012Validator
 
 from specgen import bodies
+from specgen.descriptors import BUNDLED, load_set
 from specgen.descriptors.registry_v2.schemas import SCHEMAS
 from specgen.model import BodyDescriptor, ResponseDescriptor
 
@@ -211,3 +212,25 @@ def test_request_and_response_schema(synthetic_set):
     assert not Draft202012Validator(schema).is_valid({"schemaVersion": 2})
     plain = ResponseDescriptor(status_code=200, body=BodyDescriptor("application/octet-stream", "<bytes>"))
     assert bodies.response_schema(dset, route, method, request, plain) is None
+
+
+@pytest.mark.parametrize("name", BUNDLED)
+def test_every_json_body_of_the_bundled_sets_has_a_schema(name):
+    """No JSON (or placeholder) body of a bundled set is left without a schema."""
+    dset = load_set(name)
+    keys = set()
+    for route in dset.routes:
+        for method in route.methods or ():
+            for request in method.requests or ():
+                found = [(request.body, [])] + [
+                    (r.body, [e.value for e in r.error_codes or ()])
+                    for r in (request.successes or ()) + (request.failures or ())]
+                for body, codes in found:
+                    for variant in bodies.body_variants(dset, body, codes):
+                        if variant.json:
+                            assert variant.schema is not None, (route.name, method.method, body)
+                            Draft202012Validator.check_schema(variant.schema)
+                            keys.add(variant.schema_key)
+    # the manifests, tags and catalog bodies were all recognised
+    assert {"tags", "catalog", "application/vnd.oci.image.manifest.v1+json",
+            "application/vnd.docker.distribution.manifest.list.v2+json", None} <= keys

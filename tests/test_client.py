@@ -219,3 +219,31 @@ def test_a_registry_sending_other_bytes_is_caught(registry):
         with pytest.raises(DigestMismatch):
             reg.pull_blob("verify/repo", digest)
         assert other != digest
+
+
+def test_referrers_on_specgen_serve(specgen_server):
+    """The referrers API of the extension set (docker-registry 2.8 predates it)."""
+    with RegistryClient(specgen_server(set="oci_v1_1")) as reg:
+        subject_digest, _ = push_image(reg, "refs/app", "v1", [b"layer"])
+        subject_size = len(reg.get_manifest("refs/app", subject_digest).content)
+        empty = reg.push_blob("refs/app", b"{}")
+        sbom = {"schemaVersion": 2, "mediaType": OCI_MANIFEST,
+                "artifactType": "application/vnd.example.sbom",
+                "config": {"mediaType": "application/vnd.oci.empty.v1+json", "digest": empty,
+                           "size": 2},
+                "layers": [{"mediaType": "application/vnd.oci.empty.v1+json", "digest": empty,
+                            "size": 2}],
+                "subject": {"mediaType": OCI_MANIFEST, "digest": subject_digest,
+                            "size": subject_size}}
+        sbom_digest = reg.push_manifest("refs/app", "sbom", sbom)
+        found = reg.referrers("refs/app", subject_digest)
+        assert [d["digest"] for d in found] == [sbom_digest]
+        assert found[0]["artifactType"] == "application/vnd.example.sbom"
+        assert reg.referrers("refs/app", subject_digest, artifact_type="other/type") == []
+
+
+def test_anonymous_mount_on_specgen_serve(specgen_server):
+    with RegistryClient(specgen_server(set="oci_v1_1")) as reg:
+        digest = reg.push_blob("anon/src", b"anonymous mount")
+        mounted = reg.mount_blob("anon/dst", digest)
+        assert mounted is True and reg.pull_blob("anon/dst", digest) == b"anonymous mount"

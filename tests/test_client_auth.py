@@ -8,7 +8,6 @@ import ssl
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-import httpx
 import pytest
 
 from specgen.client import AuthError, RegistryAuth, RegistryClient, TransportError

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import importlib
 import inspect
-import json
 import sys
 
 import httpx
@@ -187,3 +186,19 @@ def test_error_class_names():
     assert error_class_name(ErrorDescriptor(value="TOOMANYREQUESTS",
                                             message="too many requests")) == "TooManyRequests"
     assert error_class_name(ErrorDescriptor(value="DENIED", message="access denied")) == "Denied"
+
+
+def test_a_stalled_server_times_out():
+    import socket
+    import time
+
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen(4)                     # accepts connections, never answers
+        url = f"http://127.0.0.1:{server.getsockname()[1]}"
+        t = Transport(url, timeout=0.3, retries=1, backoff=0.01)
+        start = time.monotonic()
+        with pytest.raises(TransportError, match="connection failed"):
+            t.send("GET", "/v2/")
+        assert time.monotonic() - start < 5
+        t.close()

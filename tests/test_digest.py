@@ -66,3 +66,12 @@ def test_digest_of_and_smaller_algorithm_sets():
     with pytest.raises(DigestError, match="^unsupported digest algorithm$"):
         parse_digest(d, {"sha256": 64})
     assert verifier(digest_of(b"x")).name == "sha256"
+
+
+def test_examples():
+    import doctest
+    import importlib
+
+    for name in ['specgen.descriptors.registry_v2.digest']:
+        result = doctest.testmod(importlib.import_module(name))
+        assert result.failed == 0 and result.attempted > 0

@@ -96,3 +96,12 @@ def test_translation_keeps_the_go_text():
     assert str(r) == grammar.DIGEST and "[[:xdigit:]]" in r.go_pattern
     assert "xdigit" not in r.python.pattern
     assert r.python.flags & re.ASCII
+
+
+def test_examples():
+    import doctest
+    import importlib
+
+    for name in ['specgen.goregexp']:
+        result = doctest.testmod(importlib.import_module(name))
+        assert result.failed == 0 and result.attempted > 0

@@ -8,7 +8,7 @@ import pytest
 
 import webdriver
 from specgen import markdown
-from specgen.descriptors import load_set
+from specgen.descriptors import BUNDLED, load_set
 
 class _Page(HTMLParser):
     """Collects ids, links, and anything that would make the browser fetch something."""
@@ -35,7 +35,7 @@ class _Page(HTMLParser):
             self.nav_routes.append(a.get("data-route", ""))
 
 
-@pytest.fixture(scope="module", params=["registry_v2", "synthetic"])
+@pytest.fixture(scope="module", params=[*BUNDLED, "synthetic"])
 def page_set(request):
     if request.param == "synthetic":
         from synthetic import SYNTHETIC_SET

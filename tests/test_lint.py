@@ -113,7 +113,19 @@ def test_patterns_that_do_not_compile(synthetic_set):
 def test_unbalanced_braces(synthetic_set):
     broken = _replace_in(synthetic_set, ("routes", 1), path="/api/{shelf}/widgets/{id")
     assert [str(f) for f in lint(broken)] == [
-        "error: widget: unbalanced braces in '/api/{shelf}/widgets/{id'"]
+        'error: widget: path template: mux: unbalanced braces in "/api/{shelf}/widgets/{id"']
+
+
+def test_capture_groups_are_refused_as_gorilla_refuses_them(synthetic_set):
+    broken = _replace_in(synthetic_set, ("routes", 1), path="/api/{shelf}/widgets/{id:([0-9]+)}")
+    (finding,) = lint(broken)
+    assert (finding.level, finding.location) == (ERROR, "widget")
+    assert "contains capture groups" in finding.message
+
+
+def test_duplicate_path_variable(synthetic_set):
+    broken = _replace_in(synthetic_set, ("routes", 1), path="/api/{id}/widgets/{id}")
+    assert [f.location for f in lint(broken)] == ["widget"]
 
 
 def test_status_mismatch_is_a_warning(synthetic_set):

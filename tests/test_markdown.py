@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from specgen import markdown
-from specgen.descriptors import load_set
+from specgen.descriptors import BUNDLED, load_set
 from specgen.errors import UserError
 from specgen.outputs import markdown as markdown_output
 
@@ -252,3 +252,21 @@ def test_outputs_are_api_md_and_api_html_with_the_generated_note(synthetic_set):
     html_text = files["api.html"].decode()
     assert html_text.startswith("<!DOCTYPE html>\n")
     assert f"<!-- {markdown_output.NOTE} -->" in html_text.splitlines()[1]
+
+
+@pytest.mark.parametrize("name", BUNDLED)
+def test_every_bundled_set_renders_every_method_and_request(name):
+    dset = load_set(name)
+    text = markdown.render(dset)
+    assert text.startswith(dset.intro.rstrip("\n")) and "\n## Detail\n" in text
+    for route in dset.routes:
+        assert f"\n### {route.entity}\n" in text
+        for method in route.methods or ():
+            assert f"| {method.method} | `{markdown.prettygorilla(route.path)}` | {route.entity} |" in text
+            assert f"\n#### {method.method} {route.entity}\n" in text
+            for request in method.requests or ():
+                if request.name:
+                    assert f"\n##### {request.name}\n" in text
+    responses = sum(len(q.successes or ()) + len(q.failures or ())
+                    for r in dset.routes for m in r.methods or () for q in m.requests or ())
+    assert text.count("\n###### On Success: ") + text.count("\n###### On Failure: ") == responses

@@ -1,11 +1,11 @@
 import pytest
 
-from registry_routes import registry_set
+from specgen.descriptors import load_set
 from specgen.paths import PathTemplateError, compile_path
 
 
 def test_registry_forms():
-    dset = registry_set()
+    dset = load_set("registry_v2")
     forms = {r.name: compile_path(r.path) for r in dset.routes}
     assert forms["blob"].doc_form == "/v2/<name>/blobs/<digest>"
     assert forms["blob"].openapi_template == "/v2/{name}/blobs/{digest}"
@@ -68,3 +68,12 @@ def test_synthetic_multi_segment(synthetic_set):
     assert widget.doc_form == "/api/<shelf>/widgets/<id>"
     assert widget.openapi_template == "/api/{shelf}/widgets/{id}"
     assert widget.regex.match("/api/top/middle/widgets/42").groupdict() == {"shelf": "top/middle", "id": "42"}
+
+
+def test_examples():
+    import doctest
+    import importlib
+
+    for name in ['specgen.paths']:
+        result = doctest.testmod(importlib.import_module(name))
+        assert result.failed == 0 and result.attempted > 0

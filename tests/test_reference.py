@@ -118,3 +118,12 @@ def test_error_names_and_other_messages():
     assert str(parse_normalized_named("index.docker.io/x")) == "docker.io/library/x"
     assert str(parse_normalized_named("localhost/x")) == "localhost/x"
     assert str(Reference(digest="sha256:" + "0" * 64)) == "sha256:" + "0" * 64
+
+
+def test_examples():
+    import doctest
+    import importlib
+
+    for name in ['specgen.descriptors.registry_v2.reference']:
+        result = doctest.testmod(importlib.import_module(name))
+        assert result.failed == 0 and result.attempted > 0

@@ -3,7 +3,7 @@
 import pytest
 
 import oracle_port
-from registry_routes import registry_set
+from specgen.descriptors import load_set
 from specgen.descriptors.registry_v2.reference import with_digest, with_name, with_tag
 from specgen.descriptors.registry_v2.urls import RegistryURLBuilder
 from specgen.urls import URLBuilder, encode_query, parse_forwarded_header, resolve_path, root_from_request
@@ -41,8 +41,8 @@ def run_case(builder: RegistryURLBuilder, case: dict) -> str:
     raise AssertionError(method)
 
 
-def make_builder(variant: dict) -> RegistryURLBuilder:
-    dset = registry_set()
+def make_builder(variant: dict, set_name: str = "registry_v2") -> RegistryURLBuilder:
+    dset = load_set(set_name)
     if "root" in variant:
         return RegistryURLBuilder(variant["root"], variant["relative"], dset=dset)
     if variant["config_root"]:
@@ -57,9 +57,10 @@ def variant_id(variant: dict) -> str:
     return f"{variant['test']}-{where}-{'rel' if variant['relative'] else 'abs'}"
 
 
+@pytest.mark.parametrize("set_name", ["registry_v2", "oci_v1_1"])
 @pytest.mark.parametrize("variant", TABLE["variants"], ids=variant_id)
-def test_builder_variant(variant):
-    builder = make_builder(variant)
+def test_builder_variant(variant, set_name):
+    builder = make_builder(variant, set_name)
     for case in TABLE["builder_cases"]:
         if case.get("expectedErr"):
             with pytest.raises(ValueError) as err:
@@ -89,7 +90,7 @@ def test_forwarded_header_other_errors():
 
 
 def test_catalog_and_generic_errors():
-    b = RegistryURLBuilder("http://r:5000", dset=registry_set())
+    b = RegistryURLBuilder("http://r:5000", dset=load_set("registry_v2"))
     assert b.catalog({"n": "5", "last": "a/b"}) == "http://r:5000/v2/_catalog?last=a%2Fb&n=5"
     assert b.manifest("a/b", "sha256:" + "0" * 64).endswith("/v2/a/b/manifests/sha256:" + "0" * 64)
     with pytest.raises(ValueError) as err:
@@ -131,3 +132,14 @@ def test_synthetic_urls(synthetic_set):
     assert rel.build("widget", {"shelf": "a/b", "id": "1"}) == "/api/a/b/widgets/1"
     with pytest.raises(ValueError, match="doesn't match"):
         b.build("widget", {"shelf": "A", "id": "1"})
+
+
+def test_examples():
+    import doctest
+
+    import specgen.descriptors.registry_v2.urls
+    import specgen.urls
+
+    for module in (specgen.urls, specgen.descriptors.registry_v2.urls):
+        result = doctest.testmod(module)
+        assert result.failed == 0 and result.attempted > 0

@@ -30,9 +30,12 @@ def scope_for(method: str, path: str) -> str | None:
 
 
 class TokenGateway:
-    def __init__(self, upstream: str, *, credentials: tuple[str, str] | None = None,
-                 lifetime: int = 300) -> None:
-        self.upstream = upstream.rstrip("/")
+    def __init__(self, upstream: str | None, *, credentials: tuple[str, str] | None = None,
+                 lifetime: int = 300, mint=None) -> None:
+        """``upstream=None``: only the token endpoint. ``mint(scopes, lifetime) -> str`` makes the
+        tokens (default: random strings this gateway checks itself)."""
+        self.upstream = upstream.rstrip("/") if upstream else None
+        self.mint = mint
         self.credentials = credentials
         self.lifetime = lifetime
         self.tokens: dict[str, tuple[set[str], float]] = {}   # token -> (granted scopes, expiry)
@@ -65,14 +68,17 @@ class TokenGateway:
                     if self.headers.get("Authorization") != want:
                         return self._reply(401, [("Content-Type", "application/json")],
                                            b'{"details": "bad credentials"}')
-                token = secrets.token_hex(16)
-                gateway.tokens[token] = (set(query.get("scope", [])), time.time() + gateway.lifetime)
+                scopes = query.get("scope", [])
+                token = gateway.mint(scopes, gateway.lifetime) if gateway.mint else secrets.token_hex(16)
+                gateway.tokens[token] = (set(scopes), time.time() + gateway.lifetime)
                 body = json.dumps({"token": token, "expires_in": gateway.lifetime}).encode()
                 self._reply(200, [("Content-Type", "application/json")], body)
 
             def _proxy(self):
                 if urlsplit(self.path).path == "/token":
                     return self._token()
+                if gateway.upstream is None:
+                    return self._reply(404, [])
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
                 path = urlsplit(self.path).path

@@ -18,6 +18,7 @@ import re
 from typing import Callable, Iterable, Iterator, NamedTuple
 
 from specgen.goregexp import GoRegexp
+from specgen.paths import PathTemplateError, brace_indices, compile_path
 from specgen.model import (
     DescriptorSet,
     ErrorDescriptor,
@@ -41,34 +42,19 @@ class LintFinding(NamedTuple):
         return f"{self.level}: {self.location}: {self.message}"
 
 
-class PathSyntaxError(ValueError):
-    """A gorilla path template whose braces do not balance."""
-
-
 def path_variables(path: str) -> list[tuple[str, str | None]]:
     """The ``{name}`` and ``{name:pattern}`` variables of a gorilla/mux path template, in order.
 
-    Braces nest inside a pattern (``{n:[a-z]{2}}``), as gorilla's ``braceIndices`` allows.
+    Braces nest inside a pattern (``{n:[a-z]{2}}``), as gorilla's ``braceIndices`` allows; a
+    template whose braces do not balance raises ``PathTemplateError``.
 
     >>> path_variables("/v2/{name:[a-z]+(?:/[a-z]+)*}/blobs/{digest}")
     [('name', '[a-z]+(?:/[a-z]+)*'), ('digest', None)]
     """
     found: list[tuple[str, str | None]] = []
-    depth, start = 0, -1
-    for i, ch in enumerate(path):
-        if ch == "{":
-            depth += 1
-            if depth == 1:
-                start = i
-        elif ch == "}":
-            depth -= 1
-            if depth == 0:
-                name, sep, pattern = path[start + 1 : i].partition(":")
-                found.append((name, pattern if sep else None))
-            elif depth < 0:
-                raise PathSyntaxError(f"unbalanced braces in {path!r}")
-    if depth:
-        raise PathSyntaxError(f"unbalanced braces in {path!r}")
+    for start, stop in brace_indices(path):
+        name, sep, pattern = path[start + 1 : stop - 1].partition(":")
+        found.append((name, pattern if sep else None))
     return found
 
 
@@ -137,19 +123,23 @@ def check_methods(dset: DescriptorSet) -> Iterator[LintFinding]:
             seen.add(method.method)
 
 
+def _bad_patterns(path: str) -> list[tuple[str, str]]:
+    """(variable, reason) for each variable pattern of ``path`` without a Python translation."""
+    return [(name, why) for name, pattern in path_variables(path)
+            if pattern is not None and (why := _compile_error(pattern))]
+
+
 def check_path_variables(dset: DescriptorSet) -> Iterator[LintFinding]:
-    """Each path variable has a path-parameter descriptor in every request, and the reverse."""
-    variables: dict[int, list[str]] = {}
+    """The template compiles as gorilla/mux compiles it, and each path variable has a
+    path-parameter descriptor in every request of the route, and the reverse."""
+    variables: dict[int, tuple[str, ...]] = {}
     for route in dset.routes:
         try:
-            found = path_variables(route.path)
-        except PathSyntaxError as exc:
-            yield LintFinding(ERROR, route.name, str(exc))
-            continue
-        names = [name for name, _ in found]
-        for name in sorted({n for n in names if names.count(n) > 1}):
-            yield LintFinding(ERROR, route.name, f"path variable {name!r} appears twice in {route.path!r}")
-        variables[id(route)] = names
+            if _bad_patterns(route.path):
+                continue  # reported by check_patterns
+            variables[id(route)] = compile_path(route.path).variables
+        except (PathTemplateError, ValueError, re.error) as exc:
+            yield LintFinding(ERROR, route.name, f"path template: {exc}")
     for loc, route, _, request in _requests(dset):
         if id(route) not in variables:
             continue
@@ -167,12 +157,11 @@ def check_patterns(dset: DescriptorSet) -> Iterator[LintFinding]:
     """Path variable patterns and parameter regexps translate to Python patterns that compile."""
     for route in dset.routes:
         try:
-            found = path_variables(route.path)
-        except PathSyntaxError:
+            bad = _bad_patterns(route.path)
+        except PathTemplateError:
             continue  # reported by check_path_variables
-        for name, pattern in found:
-            if pattern is not None and (why := _compile_error(pattern)):
-                yield LintFinding(ERROR, f"{route.name}/{{{name}}}", f"pattern does not compile ({why})")
+        for name, why in bad:
+            yield LintFinding(ERROR, f"{route.name}/{{{name}}}", f"pattern does not compile ({why})")
     for loc, param in _parameters(dset):
         rx = param.regexp
         if rx is None:

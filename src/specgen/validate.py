@@ -12,12 +12,13 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any, NamedTuple
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 import jsonschema
 
+from specgen import bodies
 from specgen.model import (
     DescriptorSet,
     MethodDescriptor,
@@ -26,6 +27,7 @@ from specgen.model import (
     ResponseDescriptor,
     RouteDescriptor,
 )
+from specgen.router import Router
 
 
 class Finding(NamedTuple):
@@ -89,51 +91,16 @@ def descriptor_path(*parts: str) -> str:
 # ---------------------------------------------------------------------------------------------
 # Routing.
 
-_router_cache: dict[int, Any] = {}
-
-
-def _compile_gorilla(path: str) -> re.Pattern[str]:
-    """A gorilla/mux path template as a Python regex with one named group per variable."""
-    from specgen.goregexp import go_to_python
-
-    out, i = [], 0
-    while i < len(path):
-        if path[i] != "{":
-            out.append(re.escape(path[i]))
-            i += 1
-            continue
-        depth, j = 0, i
-        while j < len(path):
-            depth += {"{": 1, "}": -1}.get(path[j], 0)
-            if depth == 0:
-                break
-            j += 1
-        name, _, pattern = path[i + 1 : j].partition(":")
-        out.append(f"(?P<{name}>{go_to_python(pattern) if pattern else '[^/]+'})")
-        i = j + 1
-    return re.compile("".join(out), re.ASCII)
+_routers: dict[int, tuple[DescriptorSet, Router]] = {}
 
 
 def match_route(dset: DescriptorSet, path: str) -> tuple[RouteDescriptor, dict[str, str]] | None:
-    """The first route (in declaration order, as gorilla/mux tries them) whose path matches."""
-    try:
-        from specgen.router import Router  # the paths helper's router, once available
-    except ImportError:
-        Router = None  # noqa: N806
-    if Router is not None:
-        router = _router_cache.get(id(dset))
-        if router is None:
-            router = _router_cache[id(dset)] = (dset, Router(dset))
-        found = router[1].match(path)
-        return (found.route, dict(found.variables)) if found else None
-    compiled = _router_cache.get(id(dset))
-    if compiled is None:
-        compiled = _router_cache[id(dset)] = (dset, [(r, _compile_gorilla(r.path)) for r in dset.routes])
-    for route, regex in compiled[1]:
-        m = regex.fullmatch(path)
-        if m:
-            return route, m.groupdict()
-    return None
+    """The route distribution's router would dispatch ``path`` (percent-decoded) to."""
+    cached = _routers.get(id(dset))
+    if cached is None or cached[0] is not dset:
+        cached = _routers[id(dset)] = (dset, Router(dset))
+    found = cached[1].match(unquote(path))
+    return (found.route, dict(found.variables)) if found else None
 
 
 class _Headers:
@@ -150,17 +117,31 @@ class _Headers:
 
 
 def _fit(request: RequestDescriptor, common_headers: set[str], query: set[str],
-         headers: _Headers, has_body: bool) -> int:
-    """How well an exchange fits a request descriptor: declared query parameters and
-    distinguishing headers present score, undeclared parameters and absent ones cost."""
-    declared_query = {p.name for p in request.query_parameters or ()}
-    score = 2 * len(declared_query & query) - 2 * len(declared_query - query) - 2 * len(query - declared_query)
+         headers: _Headers, has_body: bool) -> tuple[int, int]:
+    """How well an exchange fits a request descriptor, as (score, -absent): declared query
+    parameters and distinguishing headers present score; undeclared parameters and absent declared
+    ones cost, required ones most; on a tie the request missing fewest declared things wins."""
+    score, absent = 0, 0
+    for p in request.query_parameters or ():
+        if p.name in query:
+            score += 2
+        else:
+            score, absent = score - (3 if p.required else 1), absent + 1
+    declared = {p.name for p in request.query_parameters or ()}
+    score -= 2 * len(query - declared)
     for h in request.headers or ():
-        if h.name.lower() not in common_headers:
-            score += 1 if h.name in headers else -1
+        if h.name.lower() in common_headers:
+            continue
+        if h.name in headers:
+            score += 1
+        else:
+            score, absent = score - (3 if h.required else 0), absent + 1
     if request.body.content_type:
-        score += 1 if has_body else -1
-    return score
+        if has_body:
+            score += 1
+        else:
+            score, absent = score - 1, absent + 1
+    return score, -absent
 
 
 def _union(requests: list[RequestDescriptor]) -> RequestDescriptor:
@@ -315,7 +296,14 @@ HEADER_FORMATS: tuple[tuple[str, str | None, Callable[[str, HeaderContext], str 
 NO_CONTENT_LENGTH = frozenset({100, 101, 102, 103, 204})
 
 #: Headers that are present only under a condition validate cannot see from one exchange.
-CONDITIONAL_HEADERS = {"link": "legitimate on the last page of a paginated list"}
+CONDITIONAL_HEADERS = {
+    "link": "legitimate on the last page of a paginated list",
+    "oci-chunk-min-length": "a registry may send it",
+    "oci-subject": "sent only when the registry processed a subject",
+    "oci-filters-applied": "sent only when a filter was applied",
+}
+#: A header whose description says it is conditional is treated as the table's entries are.
+_CONDITIONAL_DESCRIPTION = re.compile(r"^(?:Present|Sent|Set|Included)\s+(?:only\s+)?(?:when|if)\b", re.I)
 
 
 def _header_check(descriptor: ParameterDescriptor) -> Callable[[str, HeaderContext], str | None] | None:
@@ -337,9 +325,11 @@ def check_headers(ex: Exchange, t: Target, path: str) -> Iterator[Finding]:
         if value is None:
             if desc.name.lower() == "content-length" and (is_head or ex.status in NO_CONTENT_LENGTH):
                 continue  # RFC 9110 8.6: a server must not send Content-Length with 1xx/204
-            if desc.name.lower() in CONDITIONAL_HEADERS:
-                yield Finding("warning", path, f"declared header {desc.name} is absent "
-                              f"({CONDITIONAL_HEADERS[desc.name.lower()]})")
+            why = CONDITIONAL_HEADERS.get(desc.name.lower())
+            if why is None and _CONDITIONAL_DESCRIPTION.match(desc.description):
+                why = "its description makes it conditional"
+            if why:
+                yield Finding("warning", path, f"declared header {desc.name} is absent ({why})")
                 continue
             yield Finding("error", path, f"declared header {desc.name} is missing")
             continue
@@ -359,32 +349,21 @@ def _is_json(content_type: str) -> bool:
     return base == "application/json" or base.endswith("+json")
 
 
-def _schemas(dset: DescriptorSet, t: Target) -> tuple[dict | None, Callable[[Iterable[str]], dict]]:
-    try:
-        from specgen import bodies
-    except ImportError:
-        return None, _errors_schema
-    try:
-        schema = bodies.response_schema(dset, t.route, t.method, t.request, t.response)
-    except Exception:  # noqa: BLE001 - a schema lookup problem must not hide the other checks
-        schema = None
-    return schema, getattr(bodies, "errors_schema", _errors_schema)
-
-
-def _errors_schema(codes: Iterable[str]) -> dict:
-    """Local minimal errors envelope, used until specgen.bodies provides one."""
-    code: dict[str, Any] = {"type": "string"}
-    codes = sorted(set(codes))
-    if codes:
-        code = {"enum": codes}
-    return {
-        "type": "object",
-        "required": ["errors"],
-        "properties": {"errors": {"type": "array", "items": {
-            "type": "object", "required": ["code"],
-            "properties": {"code": code, "message": {"type": "string"}, "detail": {}},
-        }}},
-    }
+def _body_schema(dset: DescriptorSet, t: Target, content_type: str) -> tuple[dict | None, str | None]:
+    """The schema for a success body, chosen among the body descriptor's variants by the
+    response's Content-Type; the second item is a problem with that Content-Type, if any."""
+    variants = bodies.body_variants(dset, t.response.body)
+    typed = [v for v in variants if v.schema is not None]
+    if not typed:
+        return None, None
+    base = bodies.base_media_type(content_type) if content_type else ""
+    same = [v for v in typed if bodies.base_media_type(v.media_type) == base]
+    if same:
+        return same[0].schema, None
+    if len(typed) > 1 and all(bodies.is_media_type(v.media_type) for v in typed):
+        known = ", ".join(sorted({v.media_type for v in typed}))
+        return None, f"Content-Type {content_type or '(none)'} is none of the body's media types ({known})"
+    return bodies.response_schema(dset, t.route, t.method, t.request, t.response), None
 
 
 def check_error_body(ex: Exchange, t: Target, path: str, dset: DescriptorSet) -> Iterator[Finding]:
@@ -401,33 +380,45 @@ def check_error_body(ex: Exchange, t: Target, path: str, dset: DescriptorSet) ->
     except ValueError:
         yield Finding("error", path, "error body is not JSON (expected the errors envelope)")
         return
-    _, errors_schema = _schemas(dset, t)
-    envelope = _errors_schema(())
-    for err in _schema_errors(envelope, doc):
+    for err in _schema_errors(bodies.errors_schema(()), doc):
         yield Finding("error", path, f"error body is not an errors envelope: {err}")
         return
     for entry in doc["errors"]:
         if entry.get("code") not in declared:
             yield Finding("error", path, f"error code {entry.get('code')!r} not declared for this response "
                           f"(declared: {', '.join(declared)})")
-    for err in _schema_errors(errors_schema(declared), doc):
+    for err in _schema_errors(bodies.errors_schema(declared), doc):
         if "is not one of" not in err:  # undeclared codes are reported above, once and clearly
             yield Finding("error", path, f"error body: {err}")
+
+
+def check_content_type(ex: Exchange, t: Target, path: str) -> Iterator[Finding]:
+    """A body comes with the Content-Type its descriptor names (when it names a concrete one)."""
+    declared = t.response.body.content_type
+    if not ex.body or ex.method.upper() == "HEAD" or not bodies.is_media_type(bodies.base_media_type(declared)):
+        return
+    if any(h.name.lower() == "content-type" for h in t.response.headers or ()):
+        return  # a declared Content-Type header is checked with the headers
+    got = _Headers(ex.response_headers).get("Content-Type")
+    if got is None or bodies.base_media_type(got) != bodies.base_media_type(declared):
+        yield Finding("warning", path, f"body sent as Content-Type {got or '(none)'}, declared {declared}")
 
 
 def check_body_schema(ex: Exchange, t: Target, path: str, dset: DescriptorSet) -> Iterator[Finding]:
     """A JSON success body matches the schema specgen.bodies gives for it."""
     if t.response.error_codes or not ex.body or ex.method.upper() == "HEAD":
         return
-    content_type = _Headers(ex.response_headers).get("Content-Type") or t.response.body.content_type
-    if not (_is_json(t.response.body.content_type) or _is_json(content_type)):
+    content_type = _Headers(ex.response_headers).get("Content-Type") or ""
+    schema, problem = _body_schema(dset, t, content_type)
+    if problem:
+        yield Finding("warning", path, problem)
+    if schema is None and not (_is_json(t.response.body.content_type) or _is_json(content_type)):
         return
     try:
         doc = json.loads(ex.body)
     except ValueError:
         yield Finding("error", path, f"body declared {t.response.body.content_type or content_type} is not JSON")
         return
-    schema, _ = _schemas(dset, t)
     if schema is None:
         return
     for err in _schema_errors(schema, doc):
@@ -460,5 +451,6 @@ def validate(exchange: Exchange, dset: DescriptorSet) -> Iterator[Finding]:
         return
     path = descriptor_path(base, target.response_label)
     yield from check_headers(exchange, target, path)
+    yield from check_content_type(exchange, target, path)
     yield from check_error_body(exchange, target, path, dset)
     yield from check_body_schema(exchange, target, path, dset)

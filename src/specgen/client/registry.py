@@ -13,7 +13,7 @@ import json
 import re
 from dataclasses import dataclass
 from typing import IO, Any, Callable, Iterator, Mapping
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import urlsplit
 
 from specgen.client.digests import algorithm_of, digest_of, hasher
 from specgen.client.errors import APIError, ClientError, DigestMismatch
@@ -95,6 +95,14 @@ class RegistryClient:
 
     def blob_exists(self, name: str, digest: str) -> int | None:
         """The blob's size when the repository has it, else ``None`` (a ``HEAD``)."""
+        if hasattr(self.api, "check_blob"):          # a set that declares HEAD on blobs
+            try:
+                res = self.api.check_blob(name, digest)
+            except APIError as exc:
+                if exc.status == 404:
+                    return None
+                raise
+            return res.content_length if res.content_length is not None else 0
         op = self.module.OPERATIONS["fetch_blob"]
         resp = self.transport.send("HEAD", op.path({"name": name, "digest": digest}))
         if resp.status_code == 404:
@@ -268,10 +276,16 @@ class RegistryClient:
             count += len(piece)
         return count
 
-    def mount_blob(self, name: str, digest: str, from_repo: str) -> bool:
-        """Mount a blob from another repository; False when the registry would not (the upload
-        it opened instead is cancelled)."""
-        res = self.api.mount_blob(name, mount=digest, from_=from_repo)
+    def mount_blob(self, name: str, digest: str, from_repo: str | None = None) -> bool:
+        """Mount a blob from another repository (from any, when ``from_repo`` is None and the
+        set has anonymous mount); False when the registry would not (the upload it opened
+        instead is cancelled)."""
+        if from_repo is None:
+            if not hasattr(self.api, "anonymous_mount_blob"):
+                raise ClientError(f"the {self.module.__name__} client has no anonymous mount")
+            res = self.api.anonymous_mount_blob(name, mount=digest)
+        else:
+            res = self.api.mount_blob(name, mount=digest, from_=from_repo)
         if res.status == 201:
             return True
         loc = self._location(res)
@@ -357,17 +371,20 @@ class RegistryClient:
 
     def referrers(self, name: str, digest: str, artifact_type: str | None = None) -> list[dict]:
         """Descriptors of the manifests whose ``subject`` is ``digest`` (OCI referrers API)."""
-        params = [("artifactType", artifact_type)] if artifact_type else []
-        op = next((o for o in self.module.OPERATIONS.values()
-                   if o.method == "GET" and o.template.endswith("/referrers/{digest}")), None)
-        path = (op.path({"name": name, "digest": digest}) if op is not None
-                else f"/v2/{name}/referrers/{digest}")
-        resp = self.transport.send("GET", path, params=params,
-                                   headers={"Accept": OCI_INDEX})
-        if resp.status_code != 200:
-            from specgen.client.errors import raise_for
-            raise_for(resp, self.api.ERRORS)
-        return list(resp.json().get("manifests") or [])
+        if hasattr(self.api, "list_referrers"):      # a set with the referrers API
+            res = self.api.list_referrers(name, digest, artifact_type=artifact_type,
+                                          headers={"Accept": OCI_INDEX})
+            body = res.body if isinstance(res.body, dict) else {}
+        else:
+            path = self.module.OPERATIONS["fetch_blob"].path({"name": name, "digest": digest})
+            resp = self.transport.send(
+                "GET", path.replace("/blobs/", "/referrers/"), headers={"Accept": OCI_INDEX},
+                params=[("artifactType", artifact_type)] if artifact_type else [])
+            if resp.status_code != 200:
+                from specgen.client.errors import raise_for
+                raise_for(resp, self.api.ERRORS)
+            body = resp.json()
+        return list(body.get("manifests") or [])
 
 
 class _Restart(Exception):

@@ -20,6 +20,7 @@ from typing import Iterator
 import jinja2
 
 from specgen.model import DescriptorSet, ErrorDescriptor, ParameterDescriptor
+from specgen.paths import compile_path
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
@@ -65,38 +66,6 @@ def error_class_name(err: ErrorDescriptor) -> str:
 
 def _py_type(param: ParameterDescriptor) -> str:
     return "int" if param.type == "integer" else "str"
-
-
-def _compile(path: str):
-    try:
-        from specgen.paths import compile_path
-    except ImportError:  # until the paths module lands: same regex, built the same way
-        return _fallback_compile(path)
-    return compile_path(path)
-
-
-def _fallback_compile(path: str):
-    from types import SimpleNamespace
-
-    from specgen.goregexp import go_to_python
-
-    level, start, out, names, rx, end = 0, 0, [], [], ["^"], 0
-    for i, ch in enumerate(path):
-        if ch == "{":
-            level += 1
-            start = i if level == 1 else start
-        elif ch == "}":
-            level -= 1
-            if level == 0:
-                name, _, pat = path[start + 1:i].partition(":")
-                rx.append(re.escape(path[end:start]) + f"(?P<{name}>{go_to_python(pat or '[^/]+')})")
-                out.append(path[end:start] + "{" + name + "}")
-                names.append(name)
-                end = i + 1
-    rx.append(re.escape(path[end:]) + r"\Z")
-    out.append(path[end:])
-    return SimpleNamespace(openapi_template="".join(out), doc_form="", variables=tuple(names),
-                           regex=re.compile("".join(rx), re.ASCII))
 
 
 @dataclass
@@ -152,7 +121,7 @@ def operations(dset: DescriptorSet) -> list[Op]:
     ops: list[Op] = []
     used: set[str] = set()
     for route in dset.routes:
-        compiled = _compile(route.path)
+        compiled = compile_path(route.path)
         for method in route.methods or ():
             for req in method.requests or ():
                 base = snake(req.name) if req.name else snake(f"{method.method} {route.name}")
@@ -237,6 +206,7 @@ def _environment() -> jinja2.Environment:
                              autoescape=False)
     env.filters["pyrepr"] = repr
     env.filters["wrap"] = _wrap
+    env.filters["hang"] = _hang
     return env
 
 
@@ -251,6 +221,15 @@ def _wrap(text: str, width: int = 92, indent: int = 8) -> str:
                                  subsequent_indent=pad, break_long_words=False,
                                  break_on_hyphens=False))
     return "\n\n".join(out)
+
+
+def _hang(text: str, width: int = 96, indent: int = 12) -> str:
+    """One docstring entry: first line at ``indent``, continuation lines 4 deeper."""
+    import textwrap
+
+    return textwrap.fill(" ".join(text.split()), width=width, initial_indent=" " * indent,
+                         subsequent_indent=" " * (indent + 4), break_long_words=False,
+                         break_on_hyphens=False)
 
 
 FILES = ("__init__.py", "errors.py", "results.py", "api.py")

@@ -54,4 +54,6 @@ def run(args: argparse.Namespace) -> int:
             except OSError as exc:
                 raise UserError(f"cannot write {path}: {exc}") from None
     print(reports.summary_text(report, coverage_table=not args.no_coverage))
+    if report.aborted:
+        raise UserError(f"{report.aborted} (reports hold the checks run so far; nothing was cleaned up)")
     return 0 if report.status <= reports.Status.SKIP else 1

@@ -11,8 +11,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
-from specgen.conformance.results import Check, Group, Status
-from specgen.conformance.session import ProtocolViolation, Session
+from specgen.conformance.results import Check, Group, Record, Status
+from specgen.conformance.session import ProtocolViolation, Session, redact
 from specgen.model import DescriptorSet
 from specgen.validate import Exchange, Finding, Target, descriptor_path, locate, validate
 
@@ -128,7 +128,13 @@ class Context:
     def _call(self, method: str, path: str, *, headers, body, expect, codes, decline, auth) -> Exchange:
         check = self._check
         assert check is not None, "call() outside a check"
-        ex, record = self.session.send(method, path, headers=headers, body=body, auth=auth)
+        try:
+            ex, record = self.session.send(method, path, headers=headers, body=body, auth=auth)
+        except ProtocolViolation as exc:
+            # keep what was sent in the transcript: the answer is the broken part
+            check.records.append(Record(method, self.session.url(path), redact(headers or {}), body or b"",
+                                        0, [], b"", findings=[Finding("error", "", str(exc))]))
+            raise
         for observe in self.observers:
             observe(ex)
         findings = list(validate(ex, self.dset))
@@ -154,7 +160,7 @@ class Context:
             got = " ".join([str(ex.status), *error_codes(ex)])
             want = " or ".join(map(str, expected)) + (f" {'/'.join(codes)}" if codes else "")
             raise StepFailed(f"{method} {urlsplit(ex.url).path}: expected {want}, got {got}")
-        if codes and not set(codes) & set(error_codes(ex)):
+        if codes and ex.status >= 400 and not set(codes) & set(error_codes(ex)):
             raise StepFailed(f"{method} {urlsplit(ex.url).path}: expected error code "
                              f"{' or '.join(codes)}, got {', '.join(error_codes(ex)) or 'none'}")
         return ex

@@ -110,10 +110,10 @@ def to_junit(report: Report) -> str:
 
 _CSS = """
 body{font-family:system-ui,sans-serif;margin:2em;color:#222}
-h1{font-size:1.4em} table{border-collapse:collapse;margin:1em 0} td,th{border:1px solid #ccc;padding:2px 8px;text-align:left}
+h1{font-size:1.4em} table{border-collapse:collapse;margin:1em 0} td,th{border:1px solid #ccc;padding:2px 8px;text-align:left;overflow-wrap:anywhere}
 .Pass{color:#161} .Fail{color:#b00;font-weight:bold} .Skip{color:#a60} .Error{color:#70a;font-weight:bold}
-details{margin:.3em 0 .3em 1em} summary{cursor:pointer} pre{background:#f6f6f6;padding:.6em;overflow-x:auto;white-space:pre-wrap}
-.msg{color:#555} .cov td:nth-child(2){text-align:right}
+details{margin:.3em 0 .3em 1em} summary{cursor:pointer} pre{background:#f6f6f6;padding:.6em;overflow-x:auto;white-space:pre-wrap;overflow-wrap:anywhere}
+.msg{color:#555;overflow-wrap:anywhere} .cov td:nth-child(2){text-align:right}
 """
 
 
@@ -136,7 +136,7 @@ def to_html(report: Report) -> str:
         open_ = " open" if g.status >= Status.FAIL else ""
         parts.append(f'<details class="group" id="group-{e(g.name)}"{open_}><summary>'
                      f'<span class="{g.status.label}">{g.status.label}</span> <b>{e(g.name)}</b> '
-                     f'<span class="msg">{e(g.description)} {e(g.skip_reason)}</span></summary>')
+                     f'<span class="msg">{e(g.description)}{" — " + e(g.skip_reason) if g.skip_reason else ""}</span></summary>')
         for c in g.checks:
             parts.append(f'<details class="check" data-status="{c.status.label}"><summary>'
                          f'<span class="{c.status.label}">{c.status.label}</span> {e(c.name)} '

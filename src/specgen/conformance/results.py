@@ -140,6 +140,7 @@ class Report:
     coverage: list[CoverageRow] = field(default_factory=list)
     duration: float = 0.0
     notes: list[str] = field(default_factory=list)
+    aborted: str = ""  # why the run stopped early (the registry went away), if it did
 
     @property
     def status(self) -> Status:
@@ -162,7 +163,7 @@ class Report:
         return {
             "target": self.target, "set": self.set_name, "repository": self.repository,
             "status": self.status.label, "counts": self.counts(), "duration": round(self.duration, 3),
-            "notes": self.notes, "groups": [g.to_json() for g in self.groups],
+            "notes": self.notes, "aborted": self.aborted, "groups": [g.to_json() for g in self.groups],
             "coverage": [{"level": r.level, "path": r.path, "exercised": r.exercised, "failed": r.failed,
                           "outcome": r.outcome, "reason": r.reason} for r in self.coverage],
         }

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import fnmatch
+import json
 import secrets
 import time
 from collections.abc import Sequence
 from typing import Protocol
+
+import httpx
 
 from specgen.conformance import scenarios as registry_scenarios
 from specgen.conformance.context import Context, Declined, Exercise, Ledger, StepFailed
@@ -61,6 +64,11 @@ def preflight(session: Session, credentials: bool) -> list[str]:
                         "like a registry implementing the V2 API")
     version = headers.get("docker-distribution-api-version")
     if version is None:
+        try:
+            json.loads(ex.body or b"{}")
+        except ValueError:
+            raise UserError(f"{url} answered 200 with a non-JSON body and no Docker-Distribution-API-Version "
+                            f"header: {session.base_url} does not look like a registry") from None
         notes.append("GET /v2/ carries no Docker-Distribution-API-Version header")
     return notes
 
@@ -68,13 +76,18 @@ def preflight(session: Session, credentials: bool) -> list[str]:
 def run(base_url: str, dset: DescriptorSet, *, repo: str | None = None, user: str | None = None,
         password: str | None = None, token: str | None = None, insecure: bool = False,
         only: Sequence[str] = (), skip: Sequence[str] = (), progress: Progress | None = None,
-        timeout: float = 30.0) -> Report:
-    """Check the registry at ``base_url`` against ``dset``; the Report holds every result."""
+        timeout: float = 30.0, transport: httpx.BaseTransport | None = None) -> Report:
+    """Check the registry at ``base_url`` against ``dset``; the Report holds every result.
+    ``transport`` replaces the network (tests)."""
     if not registry_scenarios.applies(dset):
         raise UserError(f"set {dset.name!r} lacks the registry routes the conformance scenarios drive")
     progress = progress or _Quiet()
+    name_grammar = dset.grammar.get("ReferenceUnexported", {}).get("anchoredNameRegexp")
+    if repo is not None and name_grammar is not None and not name_grammar.fullmatch(repo):
+        raise UserError(f"--repo {repo!r} is not a valid repository name (lowercase path components)")
     repo = repo or default_repository()
-    session = Session(base_url, user=user, password=password, token=token, insecure=insecure, timeout=timeout)
+    session = Session(base_url, user=user, password=password, token=token, insecure=insecure, timeout=timeout,
+                      transport=transport)
     credentials = bool(user is not None or token)
     report = Report(target=base_url, set_name=dset.name, repository=repo)
     start = time.monotonic()
@@ -87,6 +100,8 @@ def run(base_url: str, dset: DescriptorSet, *, repo: str | None = None, user: st
         run_cleanup = selected("cleanup", (), skip)
         total = len(chosen) + int(run_cleanup)
         for i, sc in enumerate(chosen, 1):
+            if report.aborted:
+                break
             group = Group(sc.name, sc.description)
             report.groups.append(group)
             progress.group_started(i, total, sc.name)
@@ -94,9 +109,9 @@ def run(base_url: str, dset: DescriptorSet, *, repo: str | None = None, user: st
             if reason:
                 group.skip_reason = reason
             else:
-                _run_group(ctx, group, sc.run)
+                report.aborted = _run_group(ctx, group, sc.run)
             progress.group_finished(group)
-        if run_cleanup:
+        if run_cleanup and not report.aborted:
             group = Group("cleanup", "remove what this run pushed")
             report.groups.append(group)
             progress.group_started(total, total, "cleanup")
@@ -109,18 +124,21 @@ def run(base_url: str, dset: DescriptorSet, *, repo: str | None = None, user: st
     return report
 
 
-def _run_group(ctx: Context, group: Group, func) -> None:
+def _run_group(ctx: Context, group: Group, func) -> str:
+    """Run one scenario; returns why the whole run must stop (the registry went away), or ""."""
     ctx.group = group
     try:
         func(ctx)
     except (StepFailed, Declined, ProtocolViolation):
         pass  # recorded on the check; the rest of the workflow depends on that step
-    except UserError as exc:  # the connection went away mid-run
+    except UserError as exc:  # the connection went away mid-run: nothing more can be checked
         _mark_error(group, str(exc))
+        return f"the registry stopped answering during {group.name}: {exc}"
     except Exception as exc:  # noqa: BLE001 - a checker bug must not hide the other groups
         _mark_error(group, f"{type(exc).__name__}: {exc}")
     finally:
         ctx.group = None
+    return ""
 
 
 def _mark_error(group: Group, message: str) -> None:
@@ -149,9 +167,11 @@ def coverage(dset: DescriptorSet, exercises: list[Exercise]) -> list[CoverageRow
                 in_req = lambda e: e.route == route.name and e.method == method.method and e.request == label  # noqa: E731
                 n, f = tally(in_req)
                 rows.append(CoverageRow("request", f"{mp}/{label}", n, f))
-                for rlabel, resp, _ in responses_of(request):
+                responses = responses_of(request)
+                for rlabel, resp, _ in responses:
                     n, f = tally(lambda e: in_req(e) and e.response == rlabel)
+                    shared = sum(1 for _, r, _ in responses if r.status_code == resp.status_code) > 1
                     reason = "" if n else registry_scenarios.unprovokable_reason(
-                        route.name, method.method, resp.status_code, resp.name)
+                        route.name, method.method, label, resp.status_code, resp.name, shared)
                     rows.append(CoverageRow("response", f"{mp}/{label}/{rlabel}", n, f, reason))
     return rows

@@ -34,49 +34,58 @@ class ProtocolViolation(Exception):
 
 
 class RegistryAuth(httpx.Auth):
-    """Answers 401 challenges: Basic with the user's credentials, Bearer by asking the realm for a
-    token (with basic credentials when given); a fixed ``token`` is sent from the start."""
+    """Answers 401 challenges: Basic with the user's credentials, Bearer by asking the challenge's
+    realm for a token (with basic credentials when given, as the token spec says); a fixed
+    ``token`` is sent from the start. Tokens are cached per (realm, service, scope)."""
 
     requires_response_body = True
 
-    def __init__(self, user: str | None = None, password: str | None = None, token: str | None = None,
-                 verify: bool = True) -> None:
+    def __init__(self, user: str | None = None, password: str | None = None, token: str | None = None) -> None:
         self.user, self.password, self.token = user, password, token
-        self.verify = verify
         self._tokens: dict[tuple[str, str, str], str] = {}
+        self._last: str | None = None  # the latest bearer token, sent up front to save a round trip
         self._basic = False
+
+    def _basic_header(self) -> str:
+        return httpx.BasicAuth(self.user or "", self.password or "")._auth_header
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         if self.token:
             request.headers["Authorization"] = f"Bearer {self.token}"
         elif self._basic and self.user is not None:
-            request.headers["Authorization"] = httpx.BasicAuth(self.user, self.password or "")._auth_header
+            request.headers["Authorization"] = self._basic_header()
+        elif self._last:
+            request.headers["Authorization"] = f"Bearer {self._last}"
+        sent = request.headers.get("Authorization")
         response = yield request
-        if response.status_code != 401 or self.token or "Authorization" in request.headers and self._basic:
+        if response.status_code != 401 or self.token:
             return
-        header = response.headers.get("WWW-Authenticate", "")
-        scheme, params = parse_challenge(header)
-        if scheme == "basic" and self.user is not None:
+        scheme, params = parse_challenge(response.headers.get("WWW-Authenticate", ""))
+        if scheme == "basic" and self.user is not None and not self._basic:
             self._basic = True
-            request.headers["Authorization"] = httpx.BasicAuth(self.user, self.password or "")._auth_header
+            request.headers["Authorization"] = self._basic_header()
             yield request
         elif scheme == "bearer" and "realm" in params:
             key = (params["realm"], params.get("service", ""), params.get("scope", ""))
-            token = self._tokens.get(key) or self._fetch_token(*key)
-            if token:
+            token = self._tokens.get(key)
+            if token is None or sent == f"Bearer {token}":  # none yet, or it no longer suffices
+                query = {k: v for k, v in (("service", key[1]), ("scope", key[2])) if v}
+                token_request = httpx.Request("GET", key[0], params=query)
+                if self.user is not None:
+                    token_request.headers["Authorization"] = self._basic_header()
+                token_response = yield token_request
+                try:
+                    data = token_response.json()
+                    token = data.get("token") or data.get("access_token")
+                except ValueError:
+                    token = None
+                if token_response.status_code != 200 or not token:
+                    yield request  # end on the registry's own 401, not the token service's answer
+                    return
                 self._tokens[key] = token
-                request.headers["Authorization"] = f"Bearer {token}"
-                yield request
-
-    def _fetch_token(self, realm: str, service: str, scope: str) -> str | None:
-        query = {k: v for k, v in (("service", service), ("scope", scope)) if v}
-        auth = httpx.BasicAuth(self.user, self.password or "") if self.user is not None else None
-        try:
-            resp = httpx.get(realm, params=query, auth=auth, verify=self.verify, timeout=30)
-            data = resp.json()
-        except (httpx.HTTPError, ValueError):
-            return None
-        return data.get("token") or data.get("access_token")
+            self._last = token
+            request.headers["Authorization"] = f"Bearer {token}"
+            yield request
 
 
 def redact(headers: Mapping[str, str] | httpx.Headers) -> list[tuple[str, str]]:
@@ -88,11 +97,14 @@ class Session:
     """One base URL; ``send`` performs a request and returns (Exchange for validate, Record)."""
 
     def __init__(self, base_url: str, *, user: str | None = None, password: str | None = None,
-                 token: str | None = None, insecure: bool = False, timeout: float = 30.0) -> None:
+                 token: str | None = None, insecure: bool = False, timeout: float = 30.0,
+                 transport: httpx.BaseTransport | None = None) -> None:
         self.base_url = base_url.rstrip("/")
-        self.auth = RegistryAuth(user, password, token, verify=not insecure)
-        self.client = httpx.Client(auth=self.auth, verify=not insecure, timeout=timeout,
-                                   follow_redirects=False, headers={"User-Agent": "specgen-check"})
+        self.auth = RegistryAuth(user, password, token)
+        # identity: bodies are checked byte for byte against Content-Length and digests
+        self.client = httpx.Client(auth=self.auth, verify=not insecure, timeout=timeout, transport=transport,
+                                   follow_redirects=False,
+                                   headers={"User-Agent": "specgen-check", "Accept-Encoding": "identity"})
 
     def url(self, path_or_url: str) -> str:
         if path_or_url.startswith(("http://", "https://")):
@@ -106,8 +118,9 @@ class Session:
         start = time.monotonic()
         try:
             response = self.client.send(request, auth=self.auth if auth else None)
-        except (httpx.RemoteProtocolError, httpx.DecodingError) as exc:
-            raise ProtocolViolation(f"{method} {url}: malformed HTTP response: {exc}") from None
+        except (httpx.RemoteProtocolError, httpx.DecodingError, httpx.ReadError) as exc:
+            # the server took the request and broke the answer: its failure, not the checker's
+            raise ProtocolViolation(f"{method} {url}: malformed HTTP response: {type(exc).__name__}: {exc}") from None
         except httpx.HTTPError as exc:
             raise UserError(f"{method} {url}: {type(exc).__name__}: {exc}") from None
         elapsed = time.monotonic() - start
@@ -115,7 +128,7 @@ class Session:
         content = response.content
         exchange = Exchange(method, str(sent.url), dict(sent.headers), response.status_code,
                             dict(response.headers), content, body)
-        record = Record(method, str(sent.url), redact(sent.headers), body or b"", response.status_code,
+        record = Record(method, str(sent.url.copy_with(username=None, password=None)), redact(sent.headers), body or b"", response.status_code,
                         redact(response.headers), content, elapsed=elapsed)
         return exchange, record
 

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from typing import Iterator
 
+from specgen.build import GENERATED_NOTE
 from specgen.codegen.client import generate
 from specgen.model import DescriptorSet
 
 
 def package_init(dset: DescriptorSet) -> bytes:
-    """``build/<set>/__init__.py``; the server output writes the very same bytes."""
-    return f'"""Generated code for the {dset.name} descriptor set (specgen build)."""\n'.encode()
+    """``build/<set>/__init__.py``. The server output writes it too, with the very same bytes
+    (``specgen.build`` accepts identical duplicates), so either output alone makes a package."""
+    return (f"# {GENERATED_NOTE}\n"
+            f'"""Generated code of the descriptor set ``{dset.name}``."""\n').encode()
 
 
 def outputs(dset: DescriptorSet) -> Iterator[tuple[str, bytes]]:
