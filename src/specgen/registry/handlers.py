@@ -170,9 +170,20 @@ class Registry:
         return Response(202, self._upload_headers(request, name, st.id, st.offset))
 
     async def _finish(self, name: str, upload_id: str, request: Request, alg: str, hexd: str):
+        start = None
+        content_range = request.headers.get("content-range")
+        if content_range:
+            m = _CONTENT_RANGE.match(content_range.strip())
+            if m is None:
+                raise APIError("RANGE_INVALID", status=416, message="malformed Content-Range")
+            start = int(m.group(1))
         try:
             size, ok = await self.uploads.finish(name, upload_id, request.stream(), alg, hexd,
-                                                 raw=request.raw_body())
+                                                 raw=request.raw_body(), start=start)
+        except RangeMismatch as exc:
+            raise APIError("RANGE_INVALID", "BLOB_UPLOAD_INVALID", status=416,
+                           message="closing chunk does not start at the end of the upload",
+                           headers=self._upload_headers(request, name, upload_id, exc.args[0])) from None
         except UploadUnknown:
             raise APIError("BLOB_UPLOAD_UNKNOWN", message="upload unknown", detail=upload_id) from None
         except UploadBusy:

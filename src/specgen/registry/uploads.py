@@ -235,7 +235,7 @@ class Uploads:
             if start is not None and (start != st.offset or (end is not None and end < start)):
                 raise RangeMismatch(st.offset)
             path = self.dir(name, upload_id) / "data"
-            fd = os.open(path, os.O_WRONLY)
+            fd = os.open(path, os.O_RDWR)  # read back only when the hash state cannot be resumed
             try:
                 os.ftruncate(fd, st.offset)  # drop bytes of a chunk that was never acknowledged
                 hasher = self._hasher(st, fd)
@@ -254,13 +254,17 @@ class Uploads:
             return st
 
     async def finish(self, name: str, upload_id: str, stream: AsyncIterator[bytes],
-                     algorithm: str, expected_hex: str, raw=None) -> tuple[int, bool]:
+                     algorithm: str, expected_hex: str, raw=None,
+                     start: int | None = None) -> tuple[int, bool]:
         """Append the final body, verify the digest and commit the blob: (size, digest matched).
-        On a mismatch the session is removed, as distribution does."""
+        On a mismatch the session is removed, as distribution does. ``start`` (a Content-Range on
+        the closing request) must equal the current size, else ``RangeMismatch``."""
         with self.locked(name, upload_id) as st:
+            if start is not None and start != st.offset:
+                raise RangeMismatch(st.offset)
             d = self.dir(name, upload_id)
             path = d / "data"
-            fd = os.open(path, os.O_WRONLY)
+            fd = os.open(path, os.O_RDWR)  # read back only when the hash state cannot be resumed
             try:
                 os.ftruncate(fd, st.offset)
                 hasher = self._hasher(st, fd, algorithm)
