@@ -30,7 +30,7 @@ from specgen.registry.storage import Storage, atomic_write
 BATCH = 4 << 20
 _POOL = ThreadPoolExecutor(max_workers=4, thread_name_prefix="specgen-io")
 #: Threads reading raw bodies; separate from _POOL, whose tasks they wait for, so they never starve it.
-_READERS = ThreadPoolExecutor(max_workers=16, thread_name_prefix="specgen-body")
+_READERS = ThreadPoolExecutor(max_workers=8, thread_name_prefix="specgen-body")
 
 _libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
 try:
@@ -78,7 +78,7 @@ def _write_all(fd: int, data, offset: int) -> None:
 def _pump(raw, fd: int, offset: int, hasher: Hasher) -> int:
     """Thread body of a raw ingest: fill one buffer from the socket while the other is written
     and hashed by two pool threads; bytes written."""
-    bufs = [memoryview(bytearray(BATCH)), memoryview(bytearray(BATCH))]
+    bufs = _take_buffers()
     i, total = 0, 0
     pending: list = []
     try:
@@ -108,6 +108,20 @@ def _pump(raw, fd: int, offset: int, hasher: Hasher) -> int:
                 f.result()
             except Exception:
                 pass
+        _BUFFERS.append(bufs)
+
+
+#: Reused buffer pairs of raw ingests. Allocating them per upload would leave each reader thread's
+#: malloc arena holding its last pair (glibc raises its mmap threshold after a free), so the
+#: process would keep about 8 MiB per thread that ever served an upload.
+_BUFFERS: list[list[memoryview]] = []
+
+
+def _take_buffers() -> list[memoryview]:
+    try:
+        return _BUFFERS.pop()
+    except IndexError:
+        return [memoryview(bytearray(BATCH)), memoryview(bytearray(BATCH))]
 
 
 async def ingest(stream: AsyncIterator[bytes], fd: int, offset: int, hasher: Hasher,
