@@ -194,6 +194,13 @@ def test_mount_from_repo_lacking_the_blob_falls_back_to_an_upload(reg):
     assert reg.put(f"{loc}?digest={d}", content=b"only here").status_code == 201
 
 
+def test_mount_from_a_name_outside_the_grammar_touches_no_path(reg):
+    d = reg.push_blob("inside", b"secret")
+    r = reg.request("POST", f"/v2/dst/blobs/uploads/?mount={d}&from=../repositories/inside",
+                    declared=reg.set_name != "registry_v2")
+    assert r.status_code == 202  # not mounted: an ordinary upload session
+
+
 # -- blobs -----------------------------------------------------------------------------------------
 
 def test_blob_ranges(reg):

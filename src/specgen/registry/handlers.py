@@ -14,6 +14,7 @@ import uuid
 from typing import Any
 from urllib.parse import quote
 
+from specgen.descriptors.registry_v2.grammar import NAME_REGEXP
 from specgen.registry import digests
 from specgen.registry.hashing import Hasher
 from specgen.registry.manifests import INDEX_TYPES, ManifestInvalid, parse
@@ -25,6 +26,7 @@ MAX_MANIFEST = 4 << 20
 NAME_MAX = 255
 _CONTENT_RANGE = re.compile(r"^(?:bytes )?(\d+)-(\d+)(?:/(?:\d+|\*))?$")
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+_NAME = NAME_REGEXP.python
 
 
 def _digest(text: str | None, *codes: str) -> tuple[str, str]:
@@ -115,8 +117,9 @@ class Registry:
             return await self.initiate_monolithic_blob_upload(request)
         alg, hexd = _digest(mount)
         source = request.query("from")
-        if source:
-            found = self.storage.repo_has_blob(source, alg, hexd)
+        if source:  # a name outside the grammar (say "../x") never reaches the filesystem
+            found = (_NAME.fullmatch(source) is not None and len(source) <= NAME_MAX
+                     and self.storage.repo_has_blob(source, alg, hexd))
         else:  # anonymous mount: the blob may be linked anywhere in this registry
             found = self.storage.find_blob_anywhere(alg, hexd)
         if not found or not self.storage.find_blob_anywhere(alg, hexd):
