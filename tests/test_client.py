@@ -26,7 +26,7 @@ def registry(request) -> str:
     """Base URL of a fresh-enough registry of each kind."""
     if request.param == "docker-registry":
         return request.getfixturevalue("docker_registry")
-    return request.getfixturevalue("specgen_server")()
+    return request.getfixturevalue("specgen_server_shared")()
 
 
 def sha256(data: bytes) -> str:
@@ -187,7 +187,7 @@ def test_chunked_upload_from_a_file_survives_a_dropped_connection(registry, mode
 def test_chunked_upload_from_an_iterator_resumes_from_the_upload_status(request, mode):
     """``specgen serve`` reports the bytes it holds (GET on the upload URL), so a one-shot source
     resumes in place: only the missing tail of the broken chunk is sent again."""
-    url = request.getfixturevalue("specgen_server")()
+    url = request.getfixturevalue("specgen_server_shared")()
     data = os.urandom(12_000)
     drop = DropOnce(mode)
     with RegistryClient(url, chunk_size=4000, monolithic_threshold=1000,
@@ -221,9 +221,9 @@ def test_a_registry_sending_other_bytes_is_caught(registry):
         assert other != digest
 
 
-def test_referrers_on_specgen_serve(specgen_server):
+def test_referrers_on_specgen_serve(specgen_server_shared):
     """The referrers API of the extension set (docker-registry 2.8 predates it)."""
-    with RegistryClient(specgen_server(set="oci_v1_1")) as reg:
+    with RegistryClient(specgen_server_shared(set="oci_v1_1")) as reg:
         subject_digest, _ = push_image(reg, "refs/app", "v1", [b"layer"])
         subject_size = len(reg.get_manifest("refs/app", subject_digest).content)
         empty = reg.push_blob("refs/app", b"{}")
@@ -242,8 +242,8 @@ def test_referrers_on_specgen_serve(specgen_server):
         assert reg.referrers("refs/app", subject_digest, artifact_type="other/type") == []
 
 
-def test_anonymous_mount_on_specgen_serve(specgen_server):
-    with RegistryClient(specgen_server(set="oci_v1_1")) as reg:
+def test_anonymous_mount_on_specgen_serve(specgen_server_shared):
+    with RegistryClient(specgen_server_shared(set="oci_v1_1")) as reg:
         digest = reg.push_blob("anon/src", b"anonymous mount")
         mounted = reg.mount_blob("anon/dst", digest)
         assert mounted is True and reg.pull_blob("anon/dst", digest) == b"anonymous mount"

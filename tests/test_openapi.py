@@ -381,6 +381,27 @@ def test_cli(tmp_path, capsysbinary):
     assert json.loads(out.read_bytes()) == _doc(load_set(name))
     assert main(["openapi", name, "--server", "not a url"]) == 2
     assert main(["openapi", "no_such_set"]) == 2
+    capsysbinary.readouterr()
+    assert main(["openapi", "test_openapi:BROKEN_SET"]) == 2
+    assert b"path parameters ['id', 'shelf', 'zone']" in capsysbinary.readouterr().err
+
+
+def _broken_set():
+    """The synthetic set with a path parameter its route's template does not have."""
+    import dataclasses
+
+    from synthetic import SYNTHETIC_SET
+
+    route = SYNTHETIC_SET.routes[1]
+    request = route.methods[0].requests[0]
+    request = dataclasses.replace(request, path_parameters=request.path_parameters + (
+        ParameterDescriptor(name="zone", type="string", required=True),))
+    method = dataclasses.replace(route.methods[0], requests=(request,))
+    route = dataclasses.replace(route, methods=(method,) + route.methods[1:])
+    return dataclasses.replace(SYNTHETIC_SET, routes=(SYNTHETIC_SET.routes[0], route))
+
+
+BROKEN_SET = _broken_set()
 
 
 # ---- real tools --------------------------------------------------------------------------------
@@ -410,6 +431,15 @@ def test_schemathesis_generates_requests(dset):
 
             generate()
             assert cases, operation.label
+            if version == "3.1":  # the named examples are usable as explicit cases too
+                for strategy in operation.get_strategies_from_examples():
+                    @given(strategy)
+                    @settings(max_examples=1, deadline=None, database=None,
+                              suppress_health_check=list(HealthCheck))
+                    def explicit(case):
+                        cases.append(case)
+
+                    explicit()
             for case in cases:  # path values are generated from the patterns we wrote
                 for name, value in (case.path_parameters or {}).items():
                     pattern = patterns.get((operation.path, name))
@@ -484,3 +514,23 @@ def test_schemathesis_requests_against_docker_registry(name, docker_registry):
 
         call()
     assert len({label for label, _ in exchanges}) >= 8 and any(s < 500 for _, s in exchanges)
+
+
+def test_every_extension_is_documented(dset):
+    """Each x- key the compiler writes is described in docs/openapi.md."""
+    docs = (Path(__file__).resolve().parents[1] / "docs" / "openapi.md").read_text(encoding="utf-8")
+    found: set[str] = set()
+
+    def walk(node):
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key.startswith("x-"):
+                    found.add(key)
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(_doc(dset))
+    assert {"x-requests", "x-route", "x-generated"} <= found
+    assert sorted(k for k in found if f"`{k}`" not in docs) == []

@@ -126,7 +126,7 @@ def _fits(schema: dict[str, Any], keys: set[str]) -> bool:
 
 def _keyed(dset: DescriptorSet, key: str, content_type: str) -> BodyVariant:
     if key not in dset.schemas:
-        raise KeyError(f"extensions['body_schemas'] names {key!r}, which is not in the set's schemas")
+        raise ValueError(f"extensions['body_schemas'] names {key!r}, which is not in the set's schemas")
     media = key if is_media_type(key) else content_type
     return BodyVariant(media, key, _standalone(dset.schemas[key]), True)
 

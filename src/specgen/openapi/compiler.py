@@ -184,9 +184,8 @@ class Compiler:
         """The union of the requests' parameters, and each request's own view of them."""
         merged: dict[tuple[str, str], dict[str, Any]] = {}
         own: list[dict[tuple[str, str], dict[str, Any]]] = []
-        for where, attr in _LOCATIONS:
-            for name in self.templates[route.name].variables if where == "path" else ():
-                merged[(where, name)] = {}
+        for name in self.templates[route.name].variables:
+            merged[("path", name)] = {}
         for request in requests:
             mine: dict[tuple[str, str], dict[str, Any]] = {}
             for where, attr in _LOCATIONS:
@@ -194,15 +193,16 @@ class Compiler:
                     key = (where, p.name.lower() if where == "header" else p.name)
                     mine[key] = self._parameter(route, where, p)
             own.append(mine)
-            for key, obj in mine.items():
+            for key in mine:
                 merged.setdefault(key, {})
         variables = set(self.templates[route.name].variables)
         declared = {name for where, name in merged if where == "path"}
         if declared != variables:
             raise ValueError(f"route {route.name}: path parameters {sorted(declared)} do not match "
                              f"the template's variables {sorted(variables)}")
+        order = [where for where, _ in _LOCATIONS]
         out: list[dict[str, Any]] = []
-        for key in merged:
+        for key in sorted(merged, key=lambda k: order.index(k[0])):  # stable: first-seen order within
             views = [m[key] for m in own if key in m]
             if not views:  # a template variable no request describes
                 views = [self._parameter(route, "path", ParameterDescriptor(name=key[1], type="string",
