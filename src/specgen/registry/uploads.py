@@ -41,6 +41,19 @@ except AttributeError:  # pragma: no cover - not Linux
 _SYNC_FILE_RANGE_WRITE = 2
 
 
+try:
+    _malloc_trim = _libc.malloc_trim
+except AttributeError:  # pragma: no cover - not glibc
+    _malloc_trim = None
+
+
+def _trim() -> None:
+    """Give the heap's free memory back after a big body (a long-running server's RSS otherwise
+    keeps the high-water mark of every upload's transient buffers)."""
+    if _malloc_trim is not None:
+        _malloc_trim(0)
+
+
 class UploadUnknown(LookupError):
     pass
 
@@ -135,6 +148,7 @@ async def ingest(stream: AsyncIterator[bytes], fd: int, offset: int, hasher: Has
             return await loop.run_in_executor(_READERS, _pump, raw, fd, offset, hasher)
         finally:
             raw.finish()
+            _trim()
     buf = bytearray()
     pending: list[asyncio.Future] = []
     written = 0
