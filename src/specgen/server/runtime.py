@@ -158,7 +158,7 @@ class Response:
     @classmethod
     def json(cls, data: Any, status: int = 200, headers: Mapping[str, str] | None = None,
              content_type: str = "application/json; charset=utf-8") -> "Response":
-        body = (json.dumps(data, indent=4) + "\n").encode()
+        body = (json.dumps(data) + "\n").encode()
         return cls(status, {"Content-Type": content_type, **(headers or {})}, body)
 
 
