@@ -26,6 +26,24 @@ log = logging.getLogger("specgen.server")
 FILE_CHUNK = 1 << 20
 #: ASGI extension (asgiref "Zero Copy Send") that ``specgen.server.uvicorn_zerocopy`` provides.
 ZEROCOPY = "http.response.zerocopy"
+#: Extension (``specgen.server.uvicorn_zerocopy``) to read a large body straight from the socket.
+RAW_BODY = "specgen.raw_body"
+
+
+def tune_malloc() -> None:
+    """Keep a long-running server's memory flat with large, short-lived buffers (glibc only):
+    few malloc arenas instead of one per thread that ever allocated, and a fixed 1 MiB mmap
+    threshold, so big buffers go back to the system when freed instead of raising the threshold
+    and staying in the heap."""
+    import ctypes
+    import ctypes.util
+
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        libc.mallopt(-8, 2)         # M_ARENA_MAX
+        libc.mallopt(-3, 1 << 20)   # M_MMAP_THRESHOLD
+    except (OSError, AttributeError):
+        pass
 
 
 class Param:
@@ -140,7 +158,7 @@ class Response:
     @classmethod
     def json(cls, data: Any, status: int = 200, headers: Mapping[str, str] | None = None,
              content_type: str = "application/json; charset=utf-8") -> "Response":
-        body = (json.dumps(data, indent=4) + "\n").encode()
+        body = (json.dumps(data) + "\n").encode()
         return cls(status, {"Content-Type": content_type, **(headers or {})}, body)
 
 
@@ -182,6 +200,17 @@ class Request:
             server = self.scope.get("server") or ("127.0.0.1", 80)
             host = f"{server[0]}:{server[1]}"
         return f"{self.scope.get('scheme', 'http')}://{host}"
+
+    def raw_body(self):
+        """A ``RawBody`` (``prepare``/``read_into``/``finish``) when the server offers one for this
+        request's body and nothing of it was read yet, else None (then use ``stream``)."""
+        if self._done:
+            return None
+        ext = (self.scope.get("extensions") or {}).get(RAW_BODY)
+        if ext is None or ext["reader"].used:
+            return None
+        self._done = True
+        return ext["reader"]
 
     async def stream(self) -> AsyncIterator[bytes]:
         """The request body as it arrives (chunked transfer encoding already decoded)."""
@@ -361,8 +390,8 @@ class App:
             else:
                 await self._drain(receive)
             response = self.error_response(err, op)
-        except ClientDisconnected:
-            return
+        except (ClientDisconnected, ConnectionError, TimeoutError):
+            return  # the client left in the middle of its body: nobody to answer
         except Exception:
             log.exception("handler %s failed", op.handler)
             response = self.error_response(APIError("UNKNOWN", status=500, message="internal error"), op)
