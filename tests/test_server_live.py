@@ -60,7 +60,8 @@ def test_kill_mid_upload_then_restart_resumes_and_keeps_committed_blobs(server):
 
     def doomed_patch():
         try:
-            httpx.patch(peer.url + upload_path, content=slow_body(), timeout=10)
+            httpx.patch(peer.url + upload_path, content=slow_body(), timeout=10,  # fixed length: raw read
+                        headers={"Content-Length": str(len(rest))})
         except httpx.HTTPError:
             pass
 
@@ -166,3 +167,67 @@ def test_serve_reports_a_missing_set(tmp_path):
     from specgen.cli import main
 
     assert main(["serve", "--set", "no_such_set", "--root", str(tmp_path)]) == 2
+
+
+def _http(sock, data: bytes) -> None:
+    sock.sendall(data)
+
+
+def _read_response(f) -> tuple[int, dict, bytes]:
+    status = int(f.readline().split()[1])
+    headers = {}
+    while True:
+        line = f.readline().decode("latin-1").strip()
+        if not line:
+            break
+        k, _, v = line.partition(":")
+        headers[k.strip().lower()] = v.strip()
+    body = f.read(int(headers.get("content-length", "0"))) if status not in (100, 204) else b""
+    return status, headers, body
+
+
+def test_raw_body_path_expect_continue_keep_alive_and_pipelining(server):
+    """Bodies of 1 MiB and more are read straight from the socket: the connection must stay
+    usable (keep-alive, a pipelined request right behind the body) and 100-continue must work."""
+    import socket
+
+    peer = server()
+    host, port = peer.url.removeprefix("http://").split(":")
+    data = os.urandom(5 * MiB + 123)
+    d = sha256(data)
+    with socket.create_connection((host, int(port))) as sock, sock.makefile("rb") as f:
+        _http(sock, (f"POST /v2/raw/blobs/uploads/?digest={d} HTTP/1.1\r\nHost: x\r\n"
+                     f"Content-Length: {len(data)}\r\nExpect: 100-continue\r\n\r\n").encode())
+        status, _, _ = _read_response(f)
+        assert status == 100
+        _http(sock, data)
+        status, headers, _ = _read_response(f)
+        assert status == 201 and headers["docker-content-digest"] == d
+        # a second upload and a GET pipelined right behind its body, on the same connection
+        other = os.urandom(2 * MiB)
+        _http(sock, (f"POST /v2/raw/blobs/uploads/?digest={sha256(other)} HTTP/1.1\r\nHost: x\r\n"
+                     f"Content-Length: {len(other)}\r\n\r\n").encode() + other
+              + f"GET /v2/raw/blobs/{d} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+        status, _, _ = _read_response(f)
+        assert status == 201
+        status, _, body = _read_response(f)
+        assert status == 200 and body == data
+    assert httpx.get(f"{peer.url}/v2/raw/blobs/{sha256(other)}").content == other
+
+
+def test_client_leaving_in_the_middle_of_a_raw_body(server):
+    import socket
+
+    peer = server()
+    host, port = peer.url.removeprefix("http://").split(":")
+    loc = httpx.post(peer.url + "/v2/gone/blobs/uploads/").headers["Location"]
+    path = httpx.URL(loc).path
+    with socket.create_connection((host, int(port))) as sock:
+        _http(sock, (f"PATCH {path} HTTP/1.1\r\nHost: x\r\nContent-Length: {8 * MiB}\r\n"
+                     "Content-Range: 0-8388607\r\n\r\n").encode() + os.urandom(MiB))
+        time.sleep(0.3)
+    time.sleep(0.3)
+    r = httpx.get(loc)
+    assert r.status_code == 204 and r.headers["Range"] == "0-0"  # nothing acknowledged
+    r = httpx.patch(loc, content=b"abc", headers={"Content-Range": "0-2"})
+    assert r.status_code == 202 and r.headers["Range"] == "0-2"

@@ -157,7 +157,8 @@ class Registry:
                                headers=self._upload_headers(request, name, upload_id, st.offset))
             start, end = int(m.group(1)), int(m.group(2))
         try:
-            st = await self.uploads.append(name, upload_id, request.stream(), start, end)
+            st = await self.uploads.append(name, upload_id, request.stream(), start, end,
+                                           raw=request.raw_body())
         except UploadUnknown:
             raise APIError("BLOB_UPLOAD_UNKNOWN", message="upload unknown", detail=upload_id) from None
         except UploadBusy:
@@ -170,7 +171,8 @@ class Registry:
 
     async def _finish(self, name: str, upload_id: str, request: Request, alg: str, hexd: str):
         try:
-            size, ok = await self.uploads.finish(name, upload_id, request.stream(), alg, hexd)
+            size, ok = await self.uploads.finish(name, upload_id, request.stream(), alg, hexd,
+                                                 raw=request.raw_body())
         except UploadUnknown:
             raise APIError("BLOB_UPLOAD_UNKNOWN", message="upload unknown", detail=upload_id) from None
         except UploadBusy:

@@ -29,6 +29,8 @@ from specgen.registry.storage import Storage, atomic_write
 
 BATCH = 4 << 20
 _POOL = ThreadPoolExecutor(max_workers=4, thread_name_prefix="specgen-io")
+#: Threads reading raw bodies; separate from _POOL, whose tasks they wait for, so they never starve it.
+_READERS = ThreadPoolExecutor(max_workers=16, thread_name_prefix="specgen-body")
 
 _libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
 try:
@@ -73,10 +75,52 @@ def _write_all(fd: int, data, offset: int) -> None:
         _sync_file_range(fd, start, offset - start, _SYNC_FILE_RANGE_WRITE)
 
 
+def _pump(raw, fd: int, offset: int, hasher: Hasher) -> int:
+    """Thread body of a raw ingest: fill one buffer from the socket while the other is written
+    and hashed by two pool threads; bytes written."""
+    bufs = [memoryview(bytearray(BATCH)), memoryview(bytearray(BATCH))]
+    i, total = 0, 0
+    pending: list = []
+    try:
+        while True:
+            view, n = bufs[i], 0
+            while n < BATCH:
+                k = raw.read_into(view[n:])
+                if k == 0:
+                    break
+                n += k
+            for f in pending:
+                f.result()
+            pending = []
+            if n == 0:
+                return total
+            data = view[:n]
+            pending = [_POOL.submit(_write_all, fd, data, offset + total), _POOL.submit(hasher.update, data)]
+            total += n
+            i ^= 1
+            if n < BATCH:
+                for f in pending:
+                    f.result()
+                return total
+    finally:
+        for f in pending:
+            try:
+                f.result()
+            except Exception:
+                pass
+
+
 async def ingest(stream: AsyncIterator[bytes], fd: int, offset: int, hasher: Hasher,
-                 limit: int | None = None) -> int:
-    """Write the stream at ``offset`` while hashing it; bytes written."""
+                 limit: int | None = None, raw=None) -> int:
+    """Write the body at ``offset`` while hashing it; bytes written. ``raw`` (a
+    ``uvicorn_zerocopy.RawBody``) reads it from the socket in a thread; else ``stream`` is used."""
     loop = asyncio.get_running_loop()
+    if raw is not None:
+        raw.prepare()
+        try:
+            return await loop.run_in_executor(_READERS, _pump, raw, fd, offset, hasher)
+        finally:
+            raw.finish()
     buf = bytearray()
     pending: list[asyncio.Future] = []
     written = 0
@@ -185,7 +229,7 @@ class Uploads:
 
     # -- operations ----------------------------------------------------------------------------------
     async def append(self, name: str, upload_id: str, stream: AsyncIterator[bytes],
-                     start: int | None = None, end: int | None = None) -> UploadState:
+                     start: int | None = None, end: int | None = None, raw=None) -> UploadState:
         """Add a chunk at the end (``start``, when given, must equal the current size)."""
         with self.locked(name, upload_id) as st:
             if start is not None and (start != st.offset or (end is not None and end < start)):
@@ -196,7 +240,7 @@ class Uploads:
                 os.ftruncate(fd, st.offset)  # drop bytes of a chunk that was never acknowledged
                 hasher = self._hasher(st, fd)
                 limit = None if end is None or start is None else end - start + 1
-                n = await ingest(stream, fd, st.offset, hasher, limit)
+                n = await ingest(stream, fd, st.offset, hasher, limit, raw)
                 if limit is not None and n != limit:
                     os.ftruncate(fd, st.offset)
                     raise RangeMismatch(st.offset)
@@ -210,7 +254,7 @@ class Uploads:
             return st
 
     async def finish(self, name: str, upload_id: str, stream: AsyncIterator[bytes],
-                     algorithm: str, expected_hex: str) -> tuple[int, bool]:
+                     algorithm: str, expected_hex: str, raw=None) -> tuple[int, bool]:
         """Append the final body, verify the digest and commit the blob: (size, digest matched).
         On a mismatch the session is removed, as distribution does."""
         with self.locked(name, upload_id) as st:
@@ -220,7 +264,7 @@ class Uploads:
             try:
                 os.ftruncate(fd, st.offset)
                 hasher = self._hasher(st, fd, algorithm)
-                n = await ingest(stream, fd, st.offset, hasher)
+                n = await ingest(stream, fd, st.offset, hasher, raw=raw)
                 size = st.offset + n
                 ok = hasher.hexdigest() == expected_hex
                 if ok:

@@ -26,6 +26,8 @@ log = logging.getLogger("specgen.server")
 FILE_CHUNK = 1 << 20
 #: ASGI extension (asgiref "Zero Copy Send") that ``specgen.server.uvicorn_zerocopy`` provides.
 ZEROCOPY = "http.response.zerocopy"
+#: Extension (``specgen.server.uvicorn_zerocopy``) to read a large body straight from the socket.
+RAW_BODY = "specgen.raw_body"
 
 
 class Param:
@@ -182,6 +184,17 @@ class Request:
             server = self.scope.get("server") or ("127.0.0.1", 80)
             host = f"{server[0]}:{server[1]}"
         return f"{self.scope.get('scheme', 'http')}://{host}"
+
+    def raw_body(self):
+        """A ``RawBody`` (``prepare``/``read_into``/``finish``) when the server offers one for this
+        request's body and nothing of it was read yet, else None (then use ``stream``)."""
+        if self._done:
+            return None
+        ext = (self.scope.get("extensions") or {}).get(RAW_BODY)
+        if ext is None or ext["reader"].used:
+            return None
+        self._done = True
+        return ext["reader"]
 
     async def stream(self) -> AsyncIterator[bytes]:
         """The request body as it arrives (chunked transfer encoding already decoded)."""
@@ -361,8 +374,8 @@ class App:
             else:
                 await self._drain(receive)
             response = self.error_response(err, op)
-        except ClientDisconnected:
-            return
+        except (ClientDisconnected, ConnectionError, TimeoutError):
+            return  # the client left in the middle of its body: nobody to answer
         except Exception:
             log.exception("handler %s failed", op.handler)
             response = self.error_response(APIError("UNKNOWN", status=500, message="internal error"), op)
