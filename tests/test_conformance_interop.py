@@ -28,7 +28,7 @@ GO_DEPARTURES = {
     "G2": r"blob/DELETE/-/202: declared header Docker-Content-Digest is missing",
     "G3": r"blob-upload/POST/Mount Blob/201: declared header Docker-Upload-UUID is missing",
     "G4": r"Initiate Monolithic Blob Upload/202: status 202 not declared|POST \S+/blobs/uploads/: expected (201|400 DIGEST_INVALID), got 202",
-    "G5": r"Mount Blob/202: status 202 not declared|anonymous mount declined",
+    "G5": r"Mount Blob/202: status 202 not declared",
     "G6": r"manifest/GET/-/404 No Such Repository Error: error code 'MANIFEST_UNKNOWN' not declared",
     "G7": r"manifest/PUT/-/400 Invalid Manifest: error code 'MANIFEST_BLOB_UNKNOWN' not declared",
     "G8": r"error code 'BLOB_UPLOAD_INVALID' not declared for this response \(declared: BLOB_UPLOAD_UNKNOWN\)"

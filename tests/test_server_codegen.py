@@ -103,3 +103,23 @@ def test_backend_missing_a_method_is_refused(synthetic_set, tmp_path):
 
     with pytest.raises(TypeError, match="put_widget, delete_widget"):
         stub.create_app(Partial())
+
+
+def test_parameter_error_table_in_extensions_wins(synthetic_set):
+    from dataclasses import replace
+
+    dset = replace(synthetic_set, extensions={"parameter_errors": {"limit": "BUSY"}})
+    limit = next(p for p in server_model(dset).operations[0].params if p.name == "limit")
+    assert limit.error_code == "BUSY"  # declared by the request (503 Busy), named by the table
+
+
+def test_registry_parameter_codes_follow_the_rules():
+    from specgen.descriptors import load_set
+
+    ops = {op.handler: op for op in server_model(load_set("registry_v2")).operations}
+    codes = {p.name: p.error_code for p in ops["mount_blob"].params}
+    assert codes["mount"] == "DIGEST_INVALID"  # same pattern as the digest parameter
+    assert {p.name: p.error_code for p in ops["put_blob_upload"].params}["digest"] == "DIGEST_INVALID"
+    assert {p.name: p.error_code for p in ops["tags_paginated"].params}["n"] == "PAGINATION_NUMBER_INVALID"
+    assert ops["chunked_upload"].required_discriminators == ["header:content-range"]
+    assert ops["fetch_blob_part"].discriminators == ["header:range"]

@@ -254,3 +254,15 @@ def test_ambiguous_request_is_checked_against_the_union(synthetic_set):
     ex = _ex("GET", "http://h/api/a/widgets?limit=1", 200, b'{"widgets": []}', {"Content-Type": "application/json"})
     findings = list(validate(ex, dset))
     assert [f.severity for f in findings] == ["warning"] and "union" in findings[0].message
+
+
+def test_partial_content_range_must_cover_the_body(registry_v2):
+    url = f"{BASE}/v2/a/blobs/{DIGEST}"
+    rng = {"Range": "bytes=1-3"}
+    octets = {"Content-Type": "application/octet-stream"}
+    ok = _ex("GET", url, 206, b"ell", {"Content-Range": "bytes 1-3/5", **octets}, request_headers=rng)
+    assert list(validate(ok, registry_v2)) == []
+    short = _ex("GET", url, 206, b"el", {"Content-Range": "bytes 1-3/5", **octets}, request_headers=rng)
+    assert any("covers 3 bytes but the body has 2" in m for m in _messages(validate(short, registry_v2)))
+    bad = _ex("GET", url, 206, b"ell", {"Content-Range": "1-3", **octets}, request_headers=rng)
+    assert any("not a byte content-range" in m for m in _messages(validate(bad, registry_v2)))

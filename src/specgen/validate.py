@@ -246,6 +246,19 @@ def _content_length(value: str, ctx: HeaderContext) -> str | None:
     return None
 
 
+def _byte_range(value: str, ctx: HeaderContext) -> str | None:
+    """``bytes <start>-<end>/<size>``, and the body holds exactly that range."""
+    m = re.fullmatch(r"bytes ([0-9]+)-([0-9]+)/([0-9]+|\*)", value)
+    if not m:
+        return f"{value!r} is not a byte content-range (bytes <start>-<end>/<size>)"
+    start, end = int(m.group(1)), int(m.group(2))
+    if end < start or (m.group(3) != "*" and end >= int(m.group(3))):
+        return f"{value!r} is not a satisfiable range"
+    if not ctx.is_head and end - start + 1 != len(ctx.exchange.body):
+        return f"{value!r} covers {end - start + 1} bytes but the body has {len(ctx.exchange.body)}"
+    return None
+
+
 def _location(value: str, ctx: HeaderContext) -> str | None:
     split = urlsplit(value)
     if split.scheme and split.scheme not in ("http", "https"):
@@ -282,7 +295,7 @@ HEADER_FORMATS: tuple[tuple[str, str | None, Callable[[str, HeaderContext], str 
     ("Content-Length", None, _content_length),
     ("Location", None, _location),
     ("Range", "0-<offset>", _regex_check(r"0-[0-9]+", "a range 0-<offset>")),
-    ("Content-Range", "bytes ", _regex_check(r"bytes [0-9]+-[0-9]+/(?:[0-9]+|\*)", "a byte content-range")),
+    ("Content-Range", "bytes ", _byte_range),
     ("Content-Range", None, _regex_check(r"[0-9]+-[0-9]+", "a range <start>-<end>")),
     ("Docker-Content-Digest", None, _digest),
     ("Docker-Upload-UUID", None, _regex_check(r"[A-Za-z0-9._=-]+", "an upload id")),

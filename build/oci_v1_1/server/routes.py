@@ -3,7 +3,7 @@
 
 Routes are tried in declaration order and the first whose regex matches the whole path wins, as in
 gorilla/mux. Within a method, the runtime picks the request descriptor whose discriminating query
-parameters and headers are present (see ``specgen.server.runtime.Method``).
+parameters and headers are present (``specgen.server.runtime.choose``).
 """
 
 import re

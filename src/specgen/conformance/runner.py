@@ -102,14 +102,14 @@ def run(base_url: str, dset: DescriptorSet, *, repo: str | None = None, user: st
         for i, sc in enumerate(chosen, 1):
             if report.aborted:
                 break
+            reason = sc.requires(dset) if sc.requires else None
+            if reason:  # nothing in the set to check: not a result, a note
+                report.notes.append(f"group {sc.name} not run: {reason}")
+                continue
             group = Group(sc.name, sc.description)
             report.groups.append(group)
             progress.group_started(i, total, sc.name)
-            reason = sc.requires(dset) if sc.requires else None
-            if reason:
-                group.skip_reason = reason
-            else:
-                report.aborted = _run_group(ctx, group, sc.run)
+            report.aborted = _run_group(ctx, group, sc.run)
             progress.group_finished(group)
         if run_cleanup and not report.aborted:
             group = Group("cleanup", "remove what this run pushed")

@@ -10,7 +10,7 @@ from specgen.descriptors import load_set
 from specgen.errors import UserError
 from specgen.model import DescriptorSet
 from specgen.registry.handlers import Registry
-from specgen.server.runtime import App
+from specgen.server.runtime import App, tune_malloc
 
 #: Headers on every response, as distribution sends them.
 DEFAULT_HEADERS = {"Docker-Distribution-API-Version": "registry/2.0"}
@@ -27,6 +27,7 @@ def generated_server(set_name: str) -> ModuleType:
 def create_app(set_name: str, root: str, *, dset: DescriptorSet | None = None,
                server: ModuleType | None = None, upload_ttl: float = 24 * 3600) -> App:
     """The registry app for ``set_name`` storing under ``root``."""
+    tune_malloc()
     server = server or generated_server(set_name)
     dset = dset or load_set(set_name)
     backend = Registry(root, dset, upload_ttl=upload_ttl)

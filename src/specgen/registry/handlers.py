@@ -14,6 +14,7 @@ import uuid
 from typing import Any
 from urllib.parse import quote
 
+from specgen.descriptors.registry_v2.grammar import NAME_REGEXP
 from specgen.registry import digests
 from specgen.registry.hashing import Hasher
 from specgen.registry.manifests import INDEX_TYPES, ManifestInvalid, parse
@@ -25,6 +26,7 @@ MAX_MANIFEST = 4 << 20
 NAME_MAX = 255
 _CONTENT_RANGE = re.compile(r"^(?:bytes )?(\d+)-(\d+)(?:/(?:\d+|\*))?$")
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+_NAME = NAME_REGEXP.python
 
 
 def _digest(text: str | None, *codes: str) -> tuple[str, str]:
@@ -115,8 +117,9 @@ class Registry:
             return await self.initiate_monolithic_blob_upload(request)
         alg, hexd = _digest(mount)
         source = request.query("from")
-        if source:
-            found = self.storage.repo_has_blob(source, alg, hexd)
+        if source:  # a name outside the grammar (say "../x") never reaches the filesystem
+            found = (_NAME.fullmatch(source) is not None and len(source) <= NAME_MAX
+                     and self.storage.repo_has_blob(source, alg, hexd))
         else:  # anonymous mount: the blob may be linked anywhere in this registry
             found = self.storage.find_blob_anywhere(alg, hexd)
         if not found or not self.storage.find_blob_anywhere(alg, hexd):
@@ -170,9 +173,20 @@ class Registry:
         return Response(202, self._upload_headers(request, name, st.id, st.offset))
 
     async def _finish(self, name: str, upload_id: str, request: Request, alg: str, hexd: str):
+        start = None
+        content_range = request.headers.get("content-range")
+        if content_range:
+            m = _CONTENT_RANGE.match(content_range.strip())
+            if m is None:
+                raise APIError("RANGE_INVALID", status=416, message="malformed Content-Range")
+            start = int(m.group(1))
         try:
             size, ok = await self.uploads.finish(name, upload_id, request.stream(), alg, hexd,
-                                                 raw=request.raw_body())
+                                                 raw=request.raw_body(), start=start)
+        except RangeMismatch as exc:
+            raise APIError("RANGE_INVALID", "BLOB_UPLOAD_INVALID", status=416,
+                           message="closing chunk does not start at the end of the upload",
+                           headers=self._upload_headers(request, name, upload_id, exc.args[0])) from None
         except UploadUnknown:
             raise APIError("BLOB_UPLOAD_UNKNOWN", message="upload unknown", detail=upload_id) from None
         except UploadBusy:

@@ -49,8 +49,9 @@ def _pointer(data) -> tuple[Any, Any]:
     if mv.readonly:
         b = bytes(mv)
         return b, ctypes.cast(ctypes.c_char_p(b), ctypes.c_void_p)
-    arr = (ctypes.c_char * mv.nbytes).from_buffer(mv)
-    return arr, ctypes.addressof(arr)
+    # c_char.from_buffer, not (c_char * n): ctypes caches one array type per length, forever
+    first = ctypes.c_char.from_buffer(mv)
+    return first, ctypes.addressof(first)
 
 
 class Hasher:
@@ -85,7 +86,7 @@ class Hasher:
         if not len(data):
             return
         keep, ptr = _pointer(data)
-        self._update(self._ctx, ptr, len(keep) if isinstance(keep, bytes) else ctypes.sizeof(keep))
+        self._update(self._ctx, ptr, memoryview(data).nbytes)
 
     def state(self) -> bytes | None:
         return self._ctx.raw if self._ctx is not None else None

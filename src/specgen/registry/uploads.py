@@ -30,7 +30,7 @@ from specgen.registry.storage import Storage, atomic_write
 BATCH = 4 << 20
 _POOL = ThreadPoolExecutor(max_workers=4, thread_name_prefix="specgen-io")
 #: Threads reading raw bodies; separate from _POOL, whose tasks they wait for, so they never starve it.
-_READERS = ThreadPoolExecutor(max_workers=16, thread_name_prefix="specgen-body")
+_READERS = ThreadPoolExecutor(max_workers=8, thread_name_prefix="specgen-body")
 
 _libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
 try:
@@ -39,6 +39,19 @@ try:
 except AttributeError:  # pragma: no cover - not Linux
     _sync_file_range = None
 _SYNC_FILE_RANGE_WRITE = 2
+
+
+try:
+    _malloc_trim = _libc.malloc_trim
+except AttributeError:  # pragma: no cover - not glibc
+    _malloc_trim = None
+
+
+def _trim() -> None:
+    """Give the heap's free memory back after a big body (a long-running server's RSS otherwise
+    keeps the high-water mark of every upload's transient buffers)."""
+    if _malloc_trim is not None:
+        _malloc_trim(0)
 
 
 class UploadUnknown(LookupError):
@@ -78,7 +91,7 @@ def _write_all(fd: int, data, offset: int) -> None:
 def _pump(raw, fd: int, offset: int, hasher: Hasher) -> int:
     """Thread body of a raw ingest: fill one buffer from the socket while the other is written
     and hashed by two pool threads; bytes written."""
-    bufs = [memoryview(bytearray(BATCH)), memoryview(bytearray(BATCH))]
+    bufs = _take_buffers()
     i, total = 0, 0
     pending: list = []
     try:
@@ -108,6 +121,20 @@ def _pump(raw, fd: int, offset: int, hasher: Hasher) -> int:
                 f.result()
             except Exception:
                 pass
+        _BUFFERS.append(bufs)
+
+
+#: Reused buffer pairs of raw ingests. Allocating them per upload would leave each reader thread's
+#: malloc arena holding its last pair (glibc raises its mmap threshold after a free), so the
+#: process would keep about 8 MiB per thread that ever served an upload.
+_BUFFERS: list[list[memoryview]] = []
+
+
+def _take_buffers() -> list[memoryview]:
+    try:
+        return _BUFFERS.pop()
+    except IndexError:
+        return [memoryview(bytearray(BATCH)), memoryview(bytearray(BATCH))]
 
 
 async def ingest(stream: AsyncIterator[bytes], fd: int, offset: int, hasher: Hasher,
@@ -121,6 +148,7 @@ async def ingest(stream: AsyncIterator[bytes], fd: int, offset: int, hasher: Has
             return await loop.run_in_executor(_READERS, _pump, raw, fd, offset, hasher)
         finally:
             raw.finish()
+            _trim()
     buf = bytearray()
     pending: list[asyncio.Future] = []
     written = 0
@@ -235,7 +263,7 @@ class Uploads:
             if start is not None and (start != st.offset or (end is not None and end < start)):
                 raise RangeMismatch(st.offset)
             path = self.dir(name, upload_id) / "data"
-            fd = os.open(path, os.O_WRONLY)
+            fd = os.open(path, os.O_RDWR)  # read back only when the hash state cannot be resumed
             try:
                 os.ftruncate(fd, st.offset)  # drop bytes of a chunk that was never acknowledged
                 hasher = self._hasher(st, fd)
@@ -254,13 +282,17 @@ class Uploads:
             return st
 
     async def finish(self, name: str, upload_id: str, stream: AsyncIterator[bytes],
-                     algorithm: str, expected_hex: str, raw=None) -> tuple[int, bool]:
+                     algorithm: str, expected_hex: str, raw=None,
+                     start: int | None = None) -> tuple[int, bool]:
         """Append the final body, verify the digest and commit the blob: (size, digest matched).
-        On a mismatch the session is removed, as distribution does."""
+        On a mismatch the session is removed, as distribution does. ``start`` (a Content-Range on
+        the closing request) must equal the current size, else ``RangeMismatch``."""
         with self.locked(name, upload_id) as st:
+            if start is not None and start != st.offset:
+                raise RangeMismatch(st.offset)
             d = self.dir(name, upload_id)
             path = d / "data"
-            fd = os.open(path, os.O_WRONLY)
+            fd = os.open(path, os.O_RDWR)  # read back only when the hash state cannot be resumed
             try:
                 os.ftruncate(fd, st.offset)
                 hasher = self._hasher(st, fd, algorithm)

@@ -91,6 +91,8 @@ class RawBody:
             proto.parser = httptools.HttpRequestParser(proto)  # it still expects the body we took
         cycle.more_body = False
         cycle.message_event.set()
+        if getattr(proto.transport, "max_size", None) == BODY_READ_SIZE:
+            proto.transport.max_size = 256 * 1024  # type: ignore[attr-defined]
         proto.flow.resume_reading()
 
 
