@@ -14,7 +14,7 @@ import pytest
 
 from peers import start_specgen
 from specgen.registry.storage import Storage, purge_uploads
-from specgen.registry.uploads import Uploads
+from specgen.registry.uploads import Uploads, UploadUnknown
 
 MiB = 1 << 20
 
@@ -231,3 +231,22 @@ def test_client_leaving_in_the_middle_of_a_raw_body(server):
     assert r.status_code == 204 and r.headers["Range"] == "0-0"  # nothing acknowledged
     r = httpx.patch(loc, content=b"abc", headers={"Content-Range": "0-2"})
     assert r.status_code == 202 and r.headers["Range"] == "0-2"
+
+
+def test_upload_whose_data_was_lost_is_reported_unknown(tmp_path):
+    """After a machine crash an acknowledged chunk may be missing from the data file: the session
+    is then reported unknown (the client starts over) rather than resumed with a hole."""
+    import asyncio
+
+    storage = Storage(tmp_path)
+    uploads = Uploads(storage)
+    st = uploads.create("r")
+
+    async def chunk():
+        yield b"x" * 1000
+
+    asyncio.run(uploads.append("r", st.id, chunk()))
+    data = storage.uploads_dir("r") / st.id / "data"
+    os.truncate(data, 10)
+    with pytest.raises(UploadUnknown):
+        asyncio.run(uploads.append("r", st.id, chunk()))

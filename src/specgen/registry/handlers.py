@@ -132,7 +132,7 @@ class Registry:
 
     def _state(self, name: str, upload_id: str):
         try:
-            return self.uploads.load(name, upload_id)
+            return self.uploads.status(name, upload_id)
         except UploadUnknown:
             raise APIError("BLOB_UPLOAD_UNKNOWN", message="upload unknown", detail=upload_id) from None
 

@@ -14,6 +14,7 @@ import ctypes
 import ctypes.util
 import fcntl
 import json
+import mmap
 import os
 import shutil
 import time
@@ -89,44 +90,62 @@ def _write_all(fd: int, data, offset: int) -> None:
 
 
 def _pump(raw, fd: int, offset: int, hasher: Hasher) -> int:
-    """Thread body of a raw ingest: fill one buffer from the socket while the other is written
-    and hashed by two pool threads; bytes written."""
+    """Thread body of a raw ingest: fill buffers from the socket while earlier ones are written
+    (any order, pool threads) and hashed (in order, one thread of its own); bytes written.
+
+    ``NBUF`` buffers are in flight at most, so reading stalls only when hashing or the disk is
+    ``NBUF`` batches behind."""
     bufs = _take_buffers()
-    i, total = 0, 0
-    pending: list = []
+    dfd = _open_direct(fd)
+    hash_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="specgen-hash")
+    in_flight: list[tuple[memoryview, list]] = []
+    total = 0
     try:
+        free = list(bufs)
         while True:
-            view, n = bufs[i], 0
+            if not free:
+                view, futures = in_flight.pop(0)
+                for f in futures:
+                    f.result()
+                free.append(view)
+            view, n = free.pop(), 0
             while n < BATCH:
                 k = raw.read_into(view[n:])
                 if k == 0:
                     break
                 n += k
-            for f in pending:
-                f.result()
-            pending = []
-            if n == 0:
-                return total
-            data = view[:n]
-            pending = [_POOL.submit(_write_all, fd, data, offset + total), _POOL.submit(hasher.update, data)]
-            total += n
-            i ^= 1
+            if n:
+                data = view[:n]
+                in_flight.append((view, [_POOL.submit(_write_batch, fd, dfd, data, offset + total),
+                                         hash_thread.submit(hasher.update, data)]))
+                total += n
+            else:
+                free.append(view)
             if n < BATCH:
-                for f in pending:
-                    f.result()
-                return total
-    finally:
-        for f in pending:
-            try:
+                break
+        for _, futures in in_flight:
+            for f in futures:
                 f.result()
-            except Exception:
-                pass
+        in_flight = []
+        return total
+    finally:
+        for _, futures in in_flight:  # never hand a buffer back while a thread still uses it
+            for f in futures:
+                try:
+                    f.result()
+                except Exception:
+                    pass
+        hash_thread.shutdown(wait=True)
+        if dfd is not None:
+            os.close(dfd)
         _BUFFERS.append(bufs)
 
 
-#: Reused buffer pairs of raw ingests. Allocating them per upload would leave each reader thread's
-#: malloc arena holding its last pair (glibc raises its mmap threshold after a free), so the
-#: process would keep about 8 MiB per thread that ever served an upload.
+#: Buffers per raw ingest.
+NBUF = 3
+#: Reused buffer sets of raw ingests. Allocating them per upload would leave each reader thread's
+#: malloc arena holding its last set (glibc raises its mmap threshold after a free), so the
+#: process would keep about 12 MiB per thread that ever served an upload.
 _BUFFERS: list[list[memoryview]] = []
 
 
@@ -134,7 +153,46 @@ def _take_buffers() -> list[memoryview]:
     try:
         return _BUFFERS.pop()
     except IndexError:
-        return [memoryview(bytearray(BATCH)), memoryview(bytearray(BATCH))]
+        # page-aligned (mmap) so the O_DIRECT writes can use them as they are
+        return [memoryview(mmap.mmap(-1, BATCH)) for _ in range(NBUF)]
+
+
+_ALIGN = 4096
+
+
+def _open_direct(fd: int) -> int | None:
+    """A second descriptor of the same file with O_DIRECT (writes skip the page cache copy), or
+    None where the filesystem or platform has none (tmpfs, macOS)."""
+    flag = getattr(os, "O_DIRECT", 0)
+    if not flag:
+        return None
+    try:
+        return os.open(f"/proc/self/fd/{fd}", os.O_WRONLY | flag)
+    except OSError:
+        return None
+
+
+def _write_batch(fd: int, dfd: int | None, data, offset: int) -> None:
+    """Write a batch, its aligned part through ``dfd`` (O_DIRECT) when there is one."""
+    n = len(data)
+    if dfd is not None and offset % _ALIGN == 0:
+        aligned = n - n % _ALIGN
+        if aligned:
+            try:
+                _pwrite_all(dfd, data[:aligned], offset)
+                data, offset = data[aligned:], offset + aligned
+            except OSError:
+                pass  # EINVAL: not aligned after all, or no O_DIRECT here: buffered below
+    if len(data):
+        _write_all(fd, data, offset)
+
+
+def _pwrite_all(fd: int, data, offset: int) -> None:
+    view = memoryview(data)
+    while view:
+        n = os.pwrite(fd, view, offset)
+        view = view[n:]
+        offset += n
 
 
 async def ingest(stream: AsyncIterator[bytes], fd: int, offset: int, hasher: Hasher,
@@ -212,10 +270,25 @@ class Uploads:
             raw = (self.dir(name, upload_id) / "state.json").read_bytes()
         except (FileNotFoundError, NotADirectoryError):
             raise UploadUnknown(upload_id) from None
-        return UploadState(**json.loads(raw))
+        try:
+            return UploadState(**json.loads(raw))
+        except (ValueError, TypeError):  # emptied by a machine crash
+            raise UploadUnknown(upload_id) from None
+
+    def status(self, name: str, upload_id: str) -> UploadState:
+        """The session's state, ``UploadUnknown`` also when its acknowledged data is gone."""
+        st = self.load(name, upload_id)
+        try:
+            size = (self.dir(name, upload_id) / "data").stat().st_size
+        except FileNotFoundError:
+            size = -1
+        if size < st.offset:
+            raise UploadUnknown(upload_id)
+        return st
 
     def _save(self, st: UploadState) -> None:
-        atomic_write(self.dir(st.name, st.id) / "state.json", json.dumps(asdict(st)).encode())
+        atomic_write(self.dir(st.name, st.id) / "state.json", json.dumps(asdict(st)).encode(),
+                     fsync=False)
 
     @contextmanager
     def locked(self, name: str, upload_id: str) -> Iterator[UploadState]:
@@ -229,7 +302,14 @@ class Uploads:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
                 raise UploadBusy(upload_id) from None
-            yield self.load(name, upload_id)
+            st = self.load(name, upload_id)
+            try:
+                size = (d / "data").stat().st_size
+            except FileNotFoundError:
+                size = -1
+            if size < st.offset:  # acknowledged data lost with the machine: cannot resume
+                raise UploadUnknown(upload_id)
+            yield st
         finally:
             os.close(fd)
 
@@ -272,7 +352,10 @@ class Uploads:
                 if limit is not None and n != limit:
                     os.ftruncate(fd, st.offset)
                     raise RangeMismatch(st.offset)
-                await asyncio.get_running_loop().run_in_executor(_POOL, os.fdatasync, fd)
+                # No fsync per chunk: an acknowledged chunk survives a crash of the server process
+                # (the page cache keeps it); after a crash of the machine, a session whose data is
+                # shorter than its saved offset is reported unknown (the client starts over), and
+                # the digest check at the end catches anything else. Blobs are fsynced on commit.
             finally:
                 os.close(fd)
             st.offset += n
