@@ -272,7 +272,7 @@ class Registry:
     def _resolve(self, name: str, reference: str) -> tuple[str, str, bool]:
         """(algorithm, hex, by tag) of an existing manifest, else ``APIError``."""
         if ":" in reference:
-            alg, hexd = _digest(reference, "TAG_INVALID", "DIGEST_INVALID")
+            alg, hexd = _digest(reference, "DIGEST_INVALID", "TAG_INVALID")
             if self.storage.manifest_media_type(name, alg, hexd) is None:
                 raise APIError("MANIFEST_UNKNOWN", "NAME_UNKNOWN", message="manifest unknown",
                                detail={"Digest": reference})
@@ -352,7 +352,7 @@ class Registry:
         name = self._name(request)
         reference = request.path_params["reference"]
         if ":" in reference:
-            alg, hexd = _digest(reference, "TAG_INVALID", "DIGEST_INVALID")
+            alg, hexd = _digest(reference, "DIGEST_INVALID", "TAG_INVALID")
             if not self.storage.delete_manifest(name, alg, hexd):
                 raise APIError("MANIFEST_UNKNOWN", "NAME_UNKNOWN", message="manifest unknown",
                                detail={"Digest": reference})
