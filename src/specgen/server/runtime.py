@@ -24,6 +24,9 @@ log = logging.getLogger("specgen.server")
 
 #: Size of the pieces a file body is read in when the server offers no zero-copy send.
 FILE_CHUNK = 1 << 20
+#: A body refused as too large is read and discarded up to this size, so that the client, still
+#: sending, gets the answer; past it the connection is closed at once instead.
+DRAIN_MAX = 64 << 20
 #: ASGI extension (asgiref "Zero Copy Send") that ``specgen.server.uvicorn_zerocopy`` provides.
 ZEROCOPY = "http.response.zerocopy"
 #: Extension (``specgen.server.uvicorn_zerocopy``) to read a large body straight from the socket.
@@ -230,6 +233,12 @@ class Request:
 
     async def read(self, limit: int | None = None) -> bytes:
         """The whole body; ``APIError(status=413)`` past ``limit`` bytes."""
+        if limit is not None and self.content_length is not None and self.content_length > DRAIN_MAX:
+            # refuse before reading: draining an announced huge body would keep the client
+            # waiting for its answer; closing the connection discards whatever it still sends
+            self._done = True
+            raise APIError(status=413, message="request body too large",
+                           headers={"Connection": "close"})
         parts, size = [], 0
         async for chunk in self.stream():
             size += len(chunk)
