@@ -49,6 +49,10 @@ def tune_malloc() -> None:
         pass
 
 
+#: A Host header fit to put in a URL: reg-name, IPv4 or [IPv6], optional port (RFC 3986 3.2.2).
+_HOST = re.compile(r"(?:[A-Za-z0-9._~-]+|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?", re.ASCII)
+
+
 class Param:
     """One declared parameter of a request and how it is checked."""
 
@@ -199,7 +203,7 @@ class Request:
     def base_url(self) -> str:
         """``scheme://host`` as the client addressed us (for absolute Location headers)."""
         host = self.headers.get("host")
-        if not host:
+        if not host or _HOST.fullmatch(host) is None:  # absent or not a host[:port]: ours
             server = self.scope.get("server") or ("127.0.0.1", 80)
             host = f"{server[0]}:{server[1]}"
         return f"{self.scope.get('scheme', 'http')}://{host}"
