@@ -65,9 +65,7 @@ class Registry:
     def _name(request: Request) -> str:
         name = request.path_params["name"]
         if len(name) > NAME_MAX:
-            # NAME_UNKNOWN where NAME_INVALID is not declared (tags list): no such repository exists
-            raise APIError("NAME_INVALID", "NAME_UNKNOWN", message="repository name too long",
-                           detail=name)
+            raise APIError("NAME_INVALID", message="repository name too long", detail=name)
         return name
 
     def _upload_headers(self, request: Request, name: str, upload_id: str, offset: int) -> dict:
