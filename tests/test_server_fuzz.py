@@ -96,7 +96,22 @@ def check(dset, method: str, url: str, request_headers: dict[str, str], reply: R
                 problems.append(f"405 body codes {codes}")
         return problems
     return [f"{f.path}: {f.message}" for f in validate(ex, dset)
-            if f.severity == "error" and not _known(f, ex)]
+            if f.severity == "error" and not _known(f, ex) and not _descriptor_gap(f, ex)]
+
+
+#: Responses the server is right to send but the descriptors do not declare (reported to the
+#: descriptors' owner), each with when it applies.
+DESCRIPTOR_GAPS = {
+    "status 400 not declared": (
+        "a repository name over 255 characters: distribution answers 400 NAME_INVALID on every "
+        "route with a name (reference.ErrNameTooLong in its dispatcher), but the tags request "
+        "descriptors declare no 400",
+        lambda f, ex: f.path.startswith("tags/") and len(urlsplit(ex.url).path.split("/tags/")[0]) > 4 + 255),
+}
+
+
+def _descriptor_gap(f: Finding, ex: Exchange) -> bool:
+    return any(text in f.message and applies(f, ex) for text, (_, applies) in DESCRIPTOR_GAPS.items())
 
 
 def _clean(url: str) -> bool:
@@ -208,7 +223,7 @@ CASES = [
     Case("n-repeated-first-valid", "GET", "/v2/_catalog?n=1&n=x&last=a&last=b", 200),
     Case("last-non-utf8", "GET", "/v2/_catalog?n=2&last=%ff%fe", 200),
     # names and paths
-    Case("name-too-long-tags", "GET", f"/v2/{LONG}/tags/list", 404, "NAME_UNKNOWN"),
+    Case("name-too-long-tags", "GET", f"/v2/{LONG}/tags/list", 400, "NAME_INVALID"),  # see DESCRIPTOR_GAPS
     Case("name-too-long-manifest", "GET", f"/v2/{LONG}/manifests/latest", 400, "NAME_INVALID"),
     Case("name-too-long-upload", "POST", f"/v2/{LONG}/blobs/uploads/", 400, "NAME_INVALID"),
     Case("name-too-long-put-manifest", "PUT", f"/v2/{LONG}/manifests/latest", 400, "NAME_INVALID",
