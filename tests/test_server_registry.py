@@ -187,8 +187,9 @@ def test_anonymous_mount(reg):
 
 def test_mount_from_repo_lacking_the_blob_falls_back_to_an_upload(reg):
     d = reg.push_blob("has", b"only here")
+    # registry_v2 mirrors descriptors.go, which declares only 201 for a mount (Go answers 202 too)
     r = reg.request("POST", f"/v2/dst/blobs/uploads/?mount={d}&from=lacks",
-                    declared=reg.set_name != "registry_v2")  # registry_v2 declares only 201 for mount
+                    declared=reg.set_name != "registry_v2")
     assert r.status_code == 202 and "Docker-Upload-UUID" in r.headers
     loc = r.headers["Location"]
     assert reg.put(f"{loc}?digest={d}", content=b"only here").status_code == 201
@@ -362,6 +363,7 @@ def test_catalog_with_pagination(reg):
 
 def test_name_too_long_is_name_invalid(reg):
     name = "/".join(["abcdefghij"] * 24)  # 263 characters: matches the grammar, exceeds 255
+    # neither set declares a 400 for Tags: the 255-character limit is distribution/reference's
     r = reg.get(f"/v2/{name}/tags/list", declared=False)
     assert r.status_code == 400 and error_code(r) == "NAME_INVALID"
 

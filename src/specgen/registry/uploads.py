@@ -31,7 +31,7 @@ from specgen.registry.storage import Storage, atomic_write
 BATCH = 4 << 20
 _POOL = ThreadPoolExecutor(max_workers=4, thread_name_prefix="specgen-io")
 #: Threads reading raw bodies; separate from _POOL, whose tasks they wait for, so they never starve it.
-_READERS = ThreadPoolExecutor(max_workers=8, thread_name_prefix="specgen-body")
+_READERS = ThreadPoolExecutor(max_workers=32, thread_name_prefix="specgen-body")  # one per large upload in progress
 
 _libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
 try:
