@@ -190,6 +190,7 @@ class Case(NamedTuple):
     body: bytes = b""
     host: bool = True
     sets: tuple[str, ...] = SETS   # sets the expectation holds for
+    says: str | None = None        # words the error message must contain
 
 
 LONG = "a" * 256
@@ -211,6 +212,12 @@ CASES = [
            {"Content-Range": cr}, b"abcd", sets=("oci_v1_1",))
       for i, cr in enumerate(["garbage", "5-2", "0-", "-1-3", "bytes=0-3", "0-99999999999999999999",
                               "1-4", "0-1"])],
+    Case("content-range-longer-than-chunk", "PATCH", "{upload}", 416, "RANGE_INVALID",
+         {"Content-Range": "0-9"}, b"abcd", sets=("oci_v1_1",), says="length"),
+    Case("content-range-shorter-than-chunk", "PATCH", "{upload}", 416, "RANGE_INVALID",
+         {"Content-Range": "0-1"}, b"abcd", sets=("oci_v1_1",), says="length"),
+    Case("content-range-not-at-end", "PATCH", "{upload}", 416, "RANGE_INVALID",
+         {"Content-Range": "4-7"}, b"abcd", sets=("oci_v1_1",), says="start"),
     Case("content-range-reg-v2", "PATCH", "{upload}", 416, None, {"Content-Range": "x"}, b"abcd",
          sets=("registry_v2",)),  # registry_v2 declares a bare 416 here
     # pagination
@@ -346,6 +353,8 @@ def test_nasty_request(served, case):
     assert reply.status in statuses, shown
     if case.code is not None:
         assert error_codes(reply)[:1] == [case.code], shown
+    if case.says is not None:
+        assert case.says in json.loads(reply.body)["errors"][0]["message"], shown
     full = url + (target.decode("latin-1") if isinstance(target, bytes) else target)
     if "://" in str(case.target):
         full = url + urlsplit(str(case.target)).path
