@@ -168,7 +168,9 @@ class Registry:
             raise APIError("BLOB_UPLOAD_INVALID", message="upload is in use by another request") from None
         except RangeMismatch as exc:
             offset = exc.args[0]
-            raise APIError("RANGE_INVALID", status=416, message="chunk does not start at the end of the upload",
+            message = ("chunk length does not match its Content-Range" if start == offset and end is not None
+                       and end >= start else "chunk does not start at the end of the upload")
+            raise APIError("RANGE_INVALID", status=416, message=message,
                            headers=self._upload_headers(request, name, upload_id, offset)) from None
         return Response(202, self._upload_headers(request, name, st.id, st.offset))
 
