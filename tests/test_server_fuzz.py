@@ -106,6 +106,11 @@ DESCRIPTOR_GAPS = {
         "route with a name (reference.ErrNameTooLong in its dispatcher), but the tags request "
         "descriptors declare no 400",
         lambda f, ex: f.path.startswith("tags/") and len(urlsplit(ex.url).path.split("/tags/")[0]) > 4 + 255),
+    "status 202 not declared": (
+        "a mount that cannot be done opens an ordinary upload session (202), as distribution does "
+        "and clients rely on; descriptors.go (so registry_v2) declares only 201 for Mount Blob, "
+        "the extension set declares both",
+        lambda f, ex: f.path.startswith("blob-upload/POST/Mount Blob/")),
 }
 
 
@@ -457,3 +462,38 @@ def test_serve_refuses_port_out_of_range(tmp_path, port):
 def test_serve_refuses_unknown_set(tmp_path):
     _refused(serve("--set", "no_such_set", "--root", str(tmp_path / "r"), "--port", str(free_port())),
              "no_such_set", "registry_v2")
+
+
+@pytest.mark.parametrize("served", SETS, indirect=True)
+def test_mount_from_outside_the_name_grammar_is_an_ordinary_upload(served):
+    """``from`` is a repository name: a path like ``pub/../priv`` must not reach the blob through the
+    filesystem; distribution ignores such a ``from`` and opens an upload session (202)."""
+    _, dset, url = served
+    data = b"private bytes"
+    d = "sha256:" + hashlib.sha256(data).hexdigest()
+    assert raw_request(url, "POST", f"/v2/priv/repo/blobs/uploads/?digest={d}", body=data).status == 201
+    assert raw_request(url, "POST", "/v2/pub/x/blobs/uploads/").status == 202  # pub/ exists now
+    for source in ("pub/../priv/repo", "../repositories/priv/repo", "priv//repo", "PRIV/repo"):
+        target = f"/v2/pub/y/blobs/uploads/?mount={d}&from={source}"
+        reply = raw_request(url, "POST", target)
+        assert reply.status == 202, (source, reply)
+        assert not check(dset, "POST", url + target, {}, reply)
+    assert raw_request(url, "GET", f"/v2/pub/y/blobs/{d}").status == 404
+    assert raw_request(url, "POST", f"/v2/pub/y/blobs/uploads/?mount={d}&from=priv/repo").status == 201
+
+
+@pytest.mark.parametrize("served", SETS, indirect=True)
+def test_longest_names_store_and_list(served):
+    """255 characters as one component (the filesystem's limit) or as 128 components both work."""
+    _, dset, url = served
+    data = b"long"
+    d = "sha256:" + hashlib.sha256(data).hexdigest()
+    for name in ("l" * 255, "/".join(["l"] * 128)):
+        assert len(name) == 255
+        target = f"/v2/{name}/blobs/uploads/?digest={d}"
+        reply = raw_request(url, "POST", target, body=data)
+        assert reply.status == 201, reply
+        assert not check(dset, "POST", url + target, {}, reply, data)
+        assert raw_request(url, "GET", f"/v2/{name}/blobs/{d}").body == data
+        reply = raw_request(url, "GET", f"/v2/{name}/tags/list")
+        assert reply.status == 200 and json.loads(reply.body)["tags"] == []
