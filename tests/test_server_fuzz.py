@@ -497,3 +497,27 @@ def test_longest_names_store_and_list(served):
         assert raw_request(url, "GET", f"/v2/{name}/blobs/{d}").body == data
         reply = raw_request(url, "GET", f"/v2/{name}/tags/list")
         assert reply.status == 200 and json.loads(reply.body)["tags"] == []
+
+
+@pytest.mark.parametrize("served", SETS, indirect=True)
+@pytest.mark.parametrize("method,target", [
+    ("PATCH", "/v2/x/y/blobs/uploads/no-such-upload"),    # the handler refuses
+    ("PUT", f"/v2/{LONG}/manifests/t"),                   # the name check refuses
+    ("PATCH", "/nowhere"),                                # no route
+    ("POST", "/v2/x/y/manifests/t"),                      # undeclared method
+])
+def test_expect_continue_refused_without_the_body(served, method, target):
+    """A client that asks ``Expect: 100-continue`` (curl does for large bodies) and is refused
+    gets the final answer at once, not a ``100 Continue`` inviting it to send a body to be
+    discarded; the connection is then closed, as the body never came."""
+    _, _, url = served
+    parts = urlsplit(url)
+    with socket.create_connection((parts.hostname, parts.port), timeout=5) as sock:
+        sock.sendall(f"{method} {target} HTTP/1.1\r\nHost: {parts.netloc}\r\nContent-Length: 50000000\r\n"
+                     "Content-Type: application/vnd.oci.image.manifest.v1+json\r\n"
+                     "Expect: 100-continue\r\n\r\n".encode())
+        resp = HTTPResponse(sock, method=method)
+        resp.begin()
+        assert resp.status in (400, 404, 405), resp.status
+        assert (resp.getheader("connection") or "").lower() == "close"
+        resp.read()
