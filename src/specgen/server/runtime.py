@@ -192,6 +192,7 @@ class Request:
         cl = headers.get("content-length")
         self.content_length = int(cl) if cl is not None and cl.isdigit() else None
         self._done = False
+        self._started = False
 
     def query(self, name: str) -> str | None:
         for k, v in self.query_params:
@@ -219,10 +220,17 @@ class Request:
         self._done = True
         return ext["reader"]
 
+    @property
+    def started(self) -> bool:
+        """Whether reading the body began (so a ``100 Continue`` went out)."""
+        ext = (self.scope.get("extensions") or {}).get(RAW_BODY)
+        return self._started or (ext is not None and ext["reader"].used)
+
     async def stream(self) -> AsyncIterator[bytes]:
         """The request body as it arrives (chunked transfer encoding already decoded)."""
         if self._done:
             return
+        self._started = True
         receive = self.receive
         while True:
             message = await receive()
@@ -372,19 +380,20 @@ class App:
             headers[name] = f"{headers[name]}, {value}" if name in headers else value
         found = self.match(scope["path"])
         if found is None:
-            await self._drain(receive)
-            await send_response(scope, send, self.default_headers, Response(404, {"Content-Type": "text/plain; charset=utf-8"},
-                                                      b"404 page not found\n"), method == "HEAD")
+            response = Response(404, {"Content-Type": "text/plain; charset=utf-8"}, b"404 page not found\n")
+            await self._discard(receive, headers, None, response)
+            await send_response(scope, send, self.default_headers, response, method == "HEAD")
             return
         route, path_params = found
         ops, head = route.operations(method)
         head = head or method == "HEAD"
         if ops is None:
-            await self._drain(receive)
             err = APIError(*(c for c in [self.method_not_allowed] if c), status=405,
                            message=f"{method} is not supported on {route.doc_path}",
                            headers={"Allow": route.allow})
-            await send_response(scope, send, self.default_headers, self.error_response(err, None), head)
+            response = self.error_response(err, None)
+            await self._discard(receive, headers, None, response)
+            await send_response(scope, send, self.default_headers, response, head)
             return
         qs = scope.get("query_string", b"")
         query = parse_qsl(qs.decode("latin-1"), keep_blank_values=True) if qs else []
@@ -398,11 +407,8 @@ class App:
             request.__dict__.update(values)
             response = await self._bound[op.handler](request)
         except APIError as err:
-            if request is not None:
-                await request.drain()
-            else:
-                await self._drain(receive)
             response = self.error_response(err, op)
+            await self._discard(receive, headers, request, response)
         except (ClientDisconnected, ConnectionError, TimeoutError):
             return  # the client left in the middle of its body: nobody to answer
         except Exception:
@@ -435,6 +441,17 @@ class App:
         body = (json.dumps({"errors": [entry]}) + "\n").encode()
         headers.setdefault("Content-Type", "application/json; charset=utf-8")
         return Response(status, headers, body)
+
+    async def _discard(self, receive, headers: Mapping[str, str], request: Request | None,
+                       response: Response) -> None:
+        """Drop the unread body of a request answered early, keeping the connection usable; but a
+        client awaiting ``100 Continue`` has sent no body: answer at once and close instead."""
+        if "100-continue" in headers.get("expect", "").lower() and (request is None or not request.started):
+            response.headers.append(("Connection", "close"))
+        elif request is not None:
+            await request.drain()
+        else:
+            await self._drain(receive)
 
     @staticmethod
     async def _drain(receive) -> None:
