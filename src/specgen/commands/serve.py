@@ -6,9 +6,10 @@ import argparse
 import os
 import socket
 import sys
+import tempfile
 from pathlib import Path
 
-from specgen.descriptors import BUNDLED
+from specgen.descriptors import BUNDLED, load_set
 from specgen.errors import UserError
 
 
@@ -42,12 +43,17 @@ def run(args: argparse.Namespace) -> int:
     set_name = args.set_name or default_set()
     if args.workers < 1:
         raise UserError("--workers must be at least 1")
+    if not 0 <= args.port <= 65535:
+        raise UserError(f"--port {args.port} is not a TCP port (0-65535; 0 picks a free one)")
+    load_set(set_name)  # SetNotFound (exit 2) names the bundled sets
     root = args.root.resolve()
     try:
         root.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=root):  # writable? (os.access says yes to root anywhere)
+            pass
+        create_app(set_name, str(root))  # fail here, clearly, if the stub or the storage is unusable
     except OSError as exc:
         raise UserError(f"cannot use --root {args.root}: {exc}") from None
-    create_app(set_name, str(root))  # fail here, clearly, if the set or its stub is missing
     os.environ.update(SPECGEN_SET=set_name, SPECGEN_ROOT=str(root),
                       SPECGEN_UPLOAD_TTL=str(args.upload_ttl))
     try:

@@ -168,7 +168,9 @@ class Registry:
             raise APIError("BLOB_UPLOAD_INVALID", message="upload is in use by another request") from None
         except RangeMismatch as exc:
             offset = exc.args[0]
-            raise APIError("RANGE_INVALID", status=416, message="chunk does not start at the end of the upload",
+            message = ("chunk length does not match its Content-Range" if start == offset and end is not None
+                       and end >= start else "chunk does not start at the end of the upload")
+            raise APIError("RANGE_INVALID", status=416, message=message,
                            headers=self._upload_headers(request, name, upload_id, offset)) from None
         return Response(202, self._upload_headers(request, name, st.id, st.offset))
 
@@ -270,7 +272,7 @@ class Registry:
     def _resolve(self, name: str, reference: str) -> tuple[str, str, bool]:
         """(algorithm, hex, by tag) of an existing manifest, else ``APIError``."""
         if ":" in reference:
-            alg, hexd = _digest(reference, "TAG_INVALID", "DIGEST_INVALID")
+            alg, hexd = _digest(reference, "DIGEST_INVALID", "TAG_INVALID")
             if self.storage.manifest_media_type(name, alg, hexd) is None:
                 raise APIError("MANIFEST_UNKNOWN", "NAME_UNKNOWN", message="manifest unknown",
                                detail={"Digest": reference})
@@ -304,7 +306,14 @@ class Registry:
     async def put_manifest(self, request: Request) -> Response:
         name = self._name(request)
         reference = request.path_params["reference"]
-        data = await request.read(MAX_MANIFEST)
+        try:
+            data = await request.read(MAX_MANIFEST)
+        except APIError as exc:
+            if exc.status != 413 or 413 in request.operation.failure_statuses:
+                raise
+            # a set that declares no 413 here (registry_v2) gets distribution's answer
+            raise APIError("MANIFEST_INVALID", message=f"manifest larger than {MAX_MANIFEST} bytes",
+                           headers=exc.headers) from None
         try:
             parsed = parse(self.dset, data, request.headers.get("content-type"))
         except ManifestInvalid as exc:
@@ -350,7 +359,7 @@ class Registry:
         name = self._name(request)
         reference = request.path_params["reference"]
         if ":" in reference:
-            alg, hexd = _digest(reference, "TAG_INVALID", "DIGEST_INVALID")
+            alg, hexd = _digest(reference, "DIGEST_INVALID", "TAG_INVALID")
             if not self.storage.delete_manifest(name, alg, hexd):
                 raise APIError("MANIFEST_UNKNOWN", "NAME_UNKNOWN", message="manifest unknown",
                                detail={"Digest": reference})

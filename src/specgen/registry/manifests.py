@@ -85,9 +85,13 @@ def _check_descriptor(desc: Any, where: str) -> str:
 def parse(dset: Any, data: bytes, content_type: str | None) -> Parsed:
     """Validate a pushed manifest; ``ManifestInvalid`` with the reason."""
     try:
-        doc = json.loads(data)
+        # UTF-8 only (RFC 8259 8.1): json.loads(bytes) would also take UTF-16/32 and a BOM,
+        # which other registries' clients cannot read back
+        doc = json.loads(data.decode("utf-8"))
     except (ValueError, UnicodeDecodeError) as exc:
         raise ManifestInvalid(f"not JSON: {exc}") from None
+    except RecursionError:
+        raise ManifestInvalid("not JSON: nested too deeply") from None
     if not isinstance(doc, dict):
         raise ManifestInvalid("manifest is not a JSON object")
     ctype = (content_type or "").split(";")[0].strip()

@@ -24,6 +24,9 @@ log = logging.getLogger("specgen.server")
 
 #: Size of the pieces a file body is read in when the server offers no zero-copy send.
 FILE_CHUNK = 1 << 20
+#: A body refused as too large is read and discarded up to this size, so that the client, still
+#: sending, gets the answer; past it the connection is closed at once instead.
+DRAIN_MAX = 64 << 20
 #: ASGI extension (asgiref "Zero Copy Send") that ``specgen.server.uvicorn_zerocopy`` provides.
 ZEROCOPY = "http.response.zerocopy"
 #: Extension (``specgen.server.uvicorn_zerocopy``) to read a large body straight from the socket.
@@ -44,6 +47,10 @@ def tune_malloc() -> None:
         libc.mallopt(-3, 1 << 20)   # M_MMAP_THRESHOLD
     except (OSError, AttributeError):
         pass
+
+
+#: A Host header fit to put in a URL: reg-name, IPv4 or [IPv6], optional port (RFC 3986 3.2.2).
+_HOST = re.compile(r"(?:[A-Za-z0-9._~-]+|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?", re.ASCII)
 
 
 class Param:
@@ -185,6 +192,7 @@ class Request:
         cl = headers.get("content-length")
         self.content_length = int(cl) if cl is not None and cl.isdigit() else None
         self._done = False
+        self._started = False
 
     def query(self, name: str) -> str | None:
         for k, v in self.query_params:
@@ -196,7 +204,7 @@ class Request:
     def base_url(self) -> str:
         """``scheme://host`` as the client addressed us (for absolute Location headers)."""
         host = self.headers.get("host")
-        if not host:
+        if not host or _HOST.fullmatch(host) is None:  # absent or not a host[:port]: ours
             server = self.scope.get("server") or ("127.0.0.1", 80)
             host = f"{server[0]}:{server[1]}"
         return f"{self.scope.get('scheme', 'http')}://{host}"
@@ -212,10 +220,17 @@ class Request:
         self._done = True
         return ext["reader"]
 
+    @property
+    def started(self) -> bool:
+        """Whether reading the body began (so a ``100 Continue`` went out)."""
+        ext = (self.scope.get("extensions") or {}).get(RAW_BODY)
+        return self._started or (ext is not None and ext["reader"].used)
+
     async def stream(self) -> AsyncIterator[bytes]:
         """The request body as it arrives (chunked transfer encoding already decoded)."""
         if self._done:
             return
+        self._started = True
         receive = self.receive
         while True:
             message = await receive()
@@ -230,6 +245,12 @@ class Request:
 
     async def read(self, limit: int | None = None) -> bytes:
         """The whole body; ``APIError(status=413)`` past ``limit`` bytes."""
+        if limit is not None and self.content_length is not None and self.content_length > DRAIN_MAX:
+            # refuse before reading: draining an announced huge body would keep the client
+            # waiting for its answer; closing the connection discards whatever it still sends
+            self._done = True
+            raise APIError(status=413, message="request body too large",
+                           headers={"Connection": "close"})
         parts, size = [], 0
         async for chunk in self.stream():
             size += len(chunk)
@@ -359,19 +380,20 @@ class App:
             headers[name] = f"{headers[name]}, {value}" if name in headers else value
         found = self.match(scope["path"])
         if found is None:
-            await self._drain(receive)
-            await send_response(scope, send, self.default_headers, Response(404, {"Content-Type": "text/plain; charset=utf-8"},
-                                                      b"404 page not found\n"), method == "HEAD")
+            response = Response(404, {"Content-Type": "text/plain; charset=utf-8"}, b"404 page not found\n")
+            await self._discard(receive, headers, None, response)
+            await send_response(scope, send, self.default_headers, response, method == "HEAD")
             return
         route, path_params = found
         ops, head = route.operations(method)
         head = head or method == "HEAD"
         if ops is None:
-            await self._drain(receive)
             err = APIError(*(c for c in [self.method_not_allowed] if c), status=405,
                            message=f"{method} is not supported on {route.doc_path}",
                            headers={"Allow": route.allow})
-            await send_response(scope, send, self.default_headers, self.error_response(err, None), head)
+            response = self.error_response(err, None)
+            await self._discard(receive, headers, None, response)
+            await send_response(scope, send, self.default_headers, response, head)
             return
         qs = scope.get("query_string", b"")
         query = parse_qsl(qs.decode("latin-1"), keep_blank_values=True) if qs else []
@@ -385,11 +407,8 @@ class App:
             request.__dict__.update(values)
             response = await self._bound[op.handler](request)
         except APIError as err:
-            if request is not None:
-                await request.drain()
-            else:
-                await self._drain(receive)
             response = self.error_response(err, op)
+            await self._discard(receive, headers, request, response)
         except (ClientDisconnected, ConnectionError, TimeoutError):
             return  # the client left in the middle of its body: nobody to answer
         except Exception:
@@ -422,6 +441,17 @@ class App:
         body = (json.dumps({"errors": [entry]}) + "\n").encode()
         headers.setdefault("Content-Type", "application/json; charset=utf-8")
         return Response(status, headers, body)
+
+    async def _discard(self, receive, headers: Mapping[str, str], request: Request | None,
+                       response: Response) -> None:
+        """Drop the unread body of a request answered early, keeping the connection usable; but a
+        client awaiting ``100 Continue`` has sent no body: answer at once and close instead."""
+        if "100-continue" in headers.get("expect", "").lower() and (request is None or not request.started):
+            response.headers.append(("Connection", "close"))
+        elif request is not None:
+            await request.drain()
+        else:
+            await self._drain(receive)
 
     @staticmethod
     async def _drain(receive) -> None:
