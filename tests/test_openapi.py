@@ -23,7 +23,7 @@ from specgen.goregexp import GoRegexp
 from specgen.model import ParameterDescriptor
 from specgen.openapi import compile_openapi, render
 from specgen.openapi.compiler import camel
-from specgen.openapi.pathtemplate import compile_template
+from specgen.paths import compile_path
 from specgen.openapi.regex import Untranslatable, can_match_char, go_to_ecma
 from specgen.outputs.openapi import outputs
 
@@ -119,7 +119,7 @@ def test_lossless_walk(dset):
             "bodies": 0}
     tag_names = {t["name"] for t in doc["tags"]}
     for route in dset.routes:
-        template = compile_template(route.path)
+        template = compile_path(route.path)
         item = doc["paths"][template.openapi_template]
         assert item["x-route"] == route.name and item["x-path-template"] == route.path
         assert item.get("description", "") == route.description and item["summary"] == route.entity
@@ -146,7 +146,7 @@ def test_lossless_walk(dset):
                         if where != "path" and not p.required:
                             assert merged["required"] is False
                         go_pattern = p.regexp.go_pattern if p.regexp else (
-                            template.patterns[p.name] if where == "path" else None)
+                            dict(zip(template.variables, template.patterns))[p.name] if where == "path" else None)
                         view = _effective(merged, own[key])
                         assert p.description in merged.get("description", "")
                         _check_param_fields(view, p, go_pattern, where)
@@ -221,7 +221,7 @@ def test_operation_ids_stable_and_unique(dset):
     assert len(ids) == len(set(ids)) == sum(len(r.methods or ()) for r in dset.routes)
     for route in dset.routes:
         for method in route.methods or ():
-            op = _doc(dset)["paths"][compile_template(route.path).openapi_template][method.method.lower()]
+            op = _doc(dset)["paths"][compile_path(route.path).openapi_template][method.method.lower()]
             assert op["operationId"] == camel(f"{method.method.lower()} {route.name}")
 
 
@@ -332,7 +332,7 @@ SAMPLES = ["library/ubuntu", "localhost:5000/a/b", "Upper", "a//b", "-a", "a", "
 
 def test_ecma_patterns_accept_what_go_accepts(dset):
     checked = 0
-    for pattern in {*(p for r in dset.routes for p in compile_template(r.path).patterns.values()),
+    for pattern in {*(p for r in dset.routes for p in compile_path(r.path).patterns),
                     *(rx.go_pattern for group in dset.grammar.values() for rx in group.values())}:
         go = GoRegexp(pattern)
         ecma = go_to_ecma(pattern)

@@ -23,7 +23,7 @@ from specgen.model import (
     ResponseDescriptor,
     RouteDescriptor,
 )
-from specgen.openapi.pathtemplate import compile_template
+from specgen.paths import compile_path
 from specgen.openapi.regex import Untranslatable, can_match_char, go_to_ecma
 from specgen.openapi.schema30 import to_30
 
@@ -76,7 +76,7 @@ class Compiler:
         self.server = server
         self.components: dict[str, Any] = {}
         self._key_names: dict[str, str] = {}
-        self.templates = {r.name: compile_template(r.path) for r in dset.routes}
+        self.templates = {r.name: compile_path(r.path) for r in dset.routes}
         self.op_ids: dict[tuple[str, str], str] = {}
         for route in dset.routes:
             for method in route.methods or ():
@@ -168,7 +168,8 @@ class Compiler:
         if p.regexp is not None:
             return p.regexp.go_pattern
         if where == "path":
-            return self.templates[route.name].patterns.get(p.name)
+            template = self.templates[route.name]
+            return dict(zip(template.variables, template.patterns)).get(p.name)
         return None
 
     def _parameter(self, route: RouteDescriptor, where: str, p: ParameterDescriptor) -> dict[str, Any]:
