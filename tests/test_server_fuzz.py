@@ -531,3 +531,8 @@ def test_expect_continue_refused_without_the_body(served, method, target):
         assert resp.status in (400, 404, 405), resp.status
         assert (resp.getheader("connection") or "").lower() == "close"
         resp.read()
+
+
+@pytest.mark.parametrize("ttl", ["nan", "-5", "0"])
+def test_serve_refuses_upload_ttl_that_would_purge_every_upload(tmp_path, ttl):
+    _refused(serve("--root", str(tmp_path / "r"), "--port", "0", "--upload-ttl", ttl), "--upload-ttl")
