@@ -333,6 +333,15 @@ CASES = [
          "DIGEST_INVALID"),
     Case("range-garbage-unknown-blob", "GET", f"/v2/rg/x/blobs/{EMPTY}", 404, "BLOB_UNKNOWN",
          {"Range": "bytes=abc"}),
+    # Range on a blob that exists ("{blob}": ten bytes "0123456789")
+    *[Case(f"range-{label}", "GET", "{blob}", status, headers={"Range": rng})
+      for label, rng, status in (
+          ("first-byte", "bytes=0-0", 206), ("open-end", "bytes=3-", 206), ("suffix", "bytes=-3", 206),
+          ("past-end", "bytes=0-99999999999999999999", 206), ("start-past-end", "bytes=10-", 416),
+          ("huge-start", "bytes=99999999999999999999-", 416), ("reversed", "bytes=5-2", 416),
+          ("suffix-zero", "bytes=-0", 416), ("multi", "bytes=0-0,2-3", 416),
+          ("unknown-unit", "items=0-1", 200),  # RFC 9110 14.2: an unknown unit MUST be ignored
+          ("garbage", "bytes=abc", 416))],
     # methods
     *[Case(f"{m.lower()}-{label}", m, path, 405, "UNSUPPORTED")
       for m in ("OPTIONS", "TRACE", "PROPFIND")
@@ -363,6 +372,10 @@ def test_nasty_request(served, case):
     target = case.target
     if isinstance(target, str) and "{upload}" in target:
         target = target.replace("{upload}", _fresh_upload(url))
+    if isinstance(target, str) and "{blob}" in target:
+        d = "sha256:" + hashlib.sha256(b"0123456789").hexdigest()
+        assert raw_request(url, "POST", f"/v2/rb/x/blobs/uploads/?digest={d}", body=b"0123456789").status == 201
+        target = target.replace("{blob}", f"/v2/rb/x/blobs/{d}")
     if isinstance(target, str) and "{completed}" in target:
         path = _fresh_upload(url)
         done = raw_request(url, "PUT", f"{path}?digest={EMPTY}")
