@@ -333,6 +333,17 @@ CASES = [
          "DIGEST_INVALID"),
     Case("range-garbage-unknown-blob", "GET", f"/v2/rg/x/blobs/{EMPTY}", 404, "BLOB_UNKNOWN",
          {"Range": "bytes=abc"}),
+    # Range on a blob that exists ("{blob}": ten bytes "0123456789")
+    *[Case(f"range-{label}", "GET", "{blob}", status, headers={"Range": rng})
+      for label, rng, status in (
+          ("first-byte", "bytes=0-0", 206), ("open-end", "bytes=3-", 206), ("suffix", "bytes=-3", 206),
+          ("past-end", "bytes=0-99999999999999999999", 206), ("start-past-end", "bytes=10-", 416),
+          ("huge-start", "bytes=99999999999999999999-", 416), ("reversed", "bytes=5-2", 416),
+          ("suffix-zero", "bytes=-0", 416), ("multi", "bytes=0-0,2-3", 416),
+          # RFC 9110 14.2 says ignore an unknown unit (200), but distribution (Go's ServeContent)
+          # answers 416 and the descriptors declare no 200 for a request with Range: keep 416
+          ("unknown-unit", "items=0-1", 416),
+          ("garbage", "bytes=abc", 416))],
     # methods
     *[Case(f"{m.lower()}-{label}", m, path, 405, "UNSUPPORTED")
       for m in ("OPTIONS", "TRACE", "PROPFIND")
@@ -363,6 +374,10 @@ def test_nasty_request(served, case):
     target = case.target
     if isinstance(target, str) and "{upload}" in target:
         target = target.replace("{upload}", _fresh_upload(url))
+    if isinstance(target, str) and "{blob}" in target:
+        d = "sha256:" + hashlib.sha256(b"0123456789").hexdigest()
+        assert raw_request(url, "POST", f"/v2/rb/x/blobs/uploads/?digest={d}", body=b"0123456789").status == 201
+        target = target.replace("{blob}", f"/v2/rb/x/blobs/{d}")
     if isinstance(target, str) and "{completed}" in target:
         path = _fresh_upload(url)
         done = raw_request(url, "PUT", f"{path}?digest={EMPTY}")
@@ -531,3 +546,8 @@ def test_expect_continue_refused_without_the_body(served, method, target):
         assert resp.status in (400, 404, 405), resp.status
         assert (resp.getheader("connection") or "").lower() == "close"
         resp.read()
+
+
+@pytest.mark.parametrize("ttl", ["nan", "-5", "0"])
+def test_serve_refuses_upload_ttl_that_would_purge_every_upload(tmp_path, ttl):
+    _refused(serve("--root", str(tmp_path / "r"), "--port", "0", "--upload-ttl", ttl), "--upload-ttl")

@@ -43,6 +43,8 @@ def run(args: argparse.Namespace) -> int:
     set_name = args.set_name or default_set()
     if args.workers < 1:
         raise UserError("--workers must be at least 1")
+    if not args.upload_ttl > 0:  # also NaN; a TTL <= 0 would purge every upload in progress
+        raise UserError(f"--upload-ttl {args.upload_ttl} must be a positive number of seconds")
     if not 0 <= args.port <= 65535:
         raise UserError(f"--port {args.port} is not a TCP port (0-65535; 0 picks a free one)")
     load_set(set_name)  # SetNotFound (exit 2) names the bundled sets
