@@ -266,3 +266,17 @@ def test_partial_content_range_must_cover_the_body(registry_v2):
     assert any("covers 3 bytes but the body has 2" in m for m in _messages(validate(short, registry_v2)))
     bad = _ex("GET", url, 206, b"ell", {"Content-Range": "1-3", **octets}, request_headers=rng)
     assert any("not a byte content-range" in m for m in _messages(validate(bad, registry_v2)))
+
+
+def test_router_redirects_are_judged_by_the_router(registry_v2):
+    """A path distribution's router redirects (unclean, or the other slash form of a route) is
+    answered 301 with the router's Location; the descriptors never see it."""
+    ok = _ex("GET", f"{BASE}/v2", 301, headers={"Location": "/v2/", "Content-Length": "0"})
+    assert list(validate(ok, registry_v2)) == []
+    cleaned = _ex("GET", f"{BASE}/v2/a//b/tags/list", 301, headers={"Location": "/v2/a/b/tags/list"})
+    assert list(validate(cleaned, registry_v2)) == []
+    wrong = _ex("GET", f"{BASE}/v2/a//b/tags/list", 301, headers={"Location": "/v2/elsewhere"})
+    (finding,) = validate(wrong, registry_v2)
+    assert finding.severity == "error" and "/v2/a/b/tags/list" in finding.message
+    routed = _ex("GET", f"{BASE}/v2/", 301, headers={"Location": "/v2"})
+    assert any("301 not declared" in f.message for f in validate(routed, registry_v2))

@@ -94,13 +94,32 @@ def descriptor_path(*parts: str) -> str:
 _routers: dict[int, tuple[DescriptorSet, Router]] = {}
 
 
-def match_route(dset: DescriptorSet, path: str) -> tuple[RouteDescriptor, dict[str, str]] | None:
-    """The route distribution's router would dispatch ``path`` (percent-decoded) to."""
+def _router(dset: DescriptorSet) -> Router:
     cached = _routers.get(id(dset))
     if cached is None or cached[0] is not dset:
         cached = _routers[id(dset)] = (dset, Router(dset))
-    found = cached[1].match(unquote(path))
+    return cached[1]
+
+
+def match_route(dset: DescriptorSet, path: str) -> tuple[RouteDescriptor, dict[str, str]] | None:
+    """The route distribution's router would dispatch ``path`` (percent-decoded) to."""
+    found = _router(dset).match(unquote(path))
     return (found.route, dict(found.variables)) if found else None
+
+
+def check_redirect(exchange: Exchange, dset: DescriptorSet) -> Iterator[Finding] | None:
+    """Findings for a path distribution's router redirects (unclean, or the other slash form of a
+    routed path): the 301 with the router's ``Location`` is right; ``None`` when the path is routed
+    as it is, so the descriptors judge the exchange."""
+    split = urlsplit(exchange.url)
+    answer = _router(dset).resolve(unquote(split.path), split.query)
+    if answer.status != 301 or exchange.status != 301:
+        return None
+    location = _Headers(exchange.response_headers).get("Location") or ""
+    if unquote(urlsplit(location).path) == unquote(urlsplit(answer.location or "").path):
+        return iter(())
+    return iter([Finding("error", split.path, f"redirect to {location!r}, expected the router's "
+                                              f"{answer.location!r}")])
 
 
 class _Headers:
@@ -447,6 +466,10 @@ def _schema_errors(schema: dict, doc: Any) -> Iterator[str]:
 
 def validate(exchange: Exchange, dset: DescriptorSet) -> Iterator[Finding]:
     """Findings for one exchange; none means it conforms to the descriptor it exercises."""
+    redirect = check_redirect(exchange, dset)
+    if redirect is not None:
+        yield from redirect
+        return
     target = locate(exchange, dset)
     if isinstance(target, Finding):
         yield target

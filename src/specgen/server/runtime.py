@@ -20,6 +20,8 @@ import re
 from typing import Any, AsyncIterable, AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from urllib.parse import parse_qsl
 
+from specgen.router import clean_path, location
+
 log = logging.getLogger("specgen.server")
 
 #: Size of the pieces a file body is read in when the server offers no zero-copy send.
@@ -343,6 +345,16 @@ class App:
                 return route, m.groupdict()
         return None
 
+    def redirect_target(self, path: str) -> str | None:
+        """Where distribution's router (gorilla/mux, StrictSlash) sends an unrouted path with a 301:
+        the cleaned path (``//``, ``.``, ``..`` removed), or the path with its final slash toggled
+        when that form is routed (``/v2`` -> ``/v2/``)."""
+        cleaned = clean_path(path)
+        if cleaned != path:
+            return cleaned
+        toggled = path[:-1] if path.endswith("/") else path + "/"
+        return toggled if toggled != "/" and self.match(toggled) is not None else None
+
     async def __call__(self, scope: dict, receive, send) -> None:
         kind = scope["type"]
         if kind == "http":
@@ -380,7 +392,13 @@ class App:
             headers[name] = f"{headers[name]}, {value}" if name in headers else value
         found = self.match(scope["path"])
         if found is None:
-            response = Response(404, {"Content-Type": "text/plain; charset=utf-8"}, b"404 page not found\n")
+            target = self.redirect_target(scope["path"])
+            if target is not None:
+                query = scope.get("query_string", b"").decode("latin-1")
+                response = Response(301, {"Location": location(target, query), "Content-Length": "0"}, b"")
+            else:
+                response = Response(404, {"Content-Type": "text/plain; charset=utf-8"},
+                                    b"404 page not found\n")
             await self._discard(receive, headers, None, response)
             await send_response(scope, send, self.default_headers, response, method == "HEAD")
             return
