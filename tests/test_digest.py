@@ -5,7 +5,7 @@ import hashlib
 import pytest
 
 import oracle_port
-from specgen.descriptors.registry_v2.digest import (
+from specgen.distribution.digest import (
     ALGORITHM_NAME,
     ALGORITHMS,
     DigestError,
@@ -72,6 +72,6 @@ def test_examples():
     import doctest
     import importlib
 
-    for name in ['specgen.descriptors.registry_v2.digest']:
+    for name in ['specgen.distribution.digest']:
         result = doctest.testmod(importlib.import_module(name))
         assert result.failed == 0 and result.attempted > 0

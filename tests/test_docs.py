@@ -19,9 +19,9 @@ def test_docs_prints_the_markdown_reference(capsys):
     assert "\n## Detail\n" in out
 
 
-def test_docs_defaults_to_the_first_bundled_set(capsys):
+def test_docs_defaults_to_oci_v1_1_as_every_command_does(capsys):
     assert main(["docs"]) == 0
-    assert capsys.readouterr().out == markdown.render(load_set("registry_v2"))
+    assert capsys.readouterr().out == markdown.render(load_set("oci_v1_1"))
 
 
 def test_docs_renders_any_set_given_as_a_module(capsys, synthetic_set):

@@ -6,7 +6,7 @@ import re
 import pytest
 
 import oracle_port
-from specgen.descriptors.registry_v2 import grammar
+from specgen.distribution import grammar
 from specgen.goregexp import GoRegexp, go_to_python
 
 TABLE = oracle_port.load("grammar_cases.json")

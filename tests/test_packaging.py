@@ -15,12 +15,12 @@ def test_wheel_ships_templates_descriptor_data_and_generated_build(tmp_path):
     )
     (wheel,) = tmp_path.glob("specgen-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
-    assert "specgen/descriptors/registry_v2/intro.md" in names
-    assert "specgen/descriptors/oci_v1_1/intro.md" in names
+    assert "specgen/_descriptors/registry_v2/intro.md" in names
+    assert "specgen/_descriptors/oci_v1_1/__init__.py" in names
     assert "specgen/_generated/__init__.py" in names
     committed = [p for p in (ROOT / "build").rglob("*") if p.is_file() and "__pycache__" not in p.parts]
     for path in committed:
         assert f"specgen/_build/{path.relative_to(ROOT / 'build').as_posix()}" in names
-    templates = [p for p in (ROOT / "src/specgen/templates").rglob("*") if p.is_file()]
+    templates = [p for p in (ROOT / "templates").rglob("*") if p.is_file()]
     for path in templates:
-        assert f"specgen/{path.relative_to(ROOT / 'src/specgen').as_posix()}" in names
+        assert f"specgen/_templates/{path.relative_to(ROOT / 'templates').as_posix()}" in names

@@ -3,8 +3,8 @@
 import pytest
 
 import oracle_port
-from specgen.descriptors.registry_v2.digest import DigestError
-from specgen.descriptors.registry_v2.reference import (
+from specgen.distribution.digest import DigestError
+from specgen.distribution.reference import (
     Reference,
     ReferenceError,
     parse,
@@ -124,6 +124,6 @@ def test_examples():
     import doctest
     import importlib
 
-    for name in ['specgen.descriptors.registry_v2.reference']:
+    for name in ['specgen.distribution.reference']:
         result = doctest.testmod(importlib.import_module(name))
         assert result.failed == 0 and result.attempted > 0

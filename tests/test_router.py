@@ -7,7 +7,7 @@ import pytest
 
 import oracle_port
 from specgen.descriptors import load_set
-from specgen.router import Router, clean_path
+from specgen.distribution.router import Router, clean_path
 
 TABLE = oracle_port.load("router_cases.json")
 #: The extension set adds routes after the registry's; the registry's answers must not change.

@@ -33,7 +33,7 @@ import pytest
 
 from peers import free_port, start_specgen
 from specgen.descriptors import load_set
-from specgen.router import clean_path
+from specgen.distribution.router import clean_path
 from specgen.validate import Exchange, Finding, locate, validate
 
 SETS = ("oci_v1_1", "registry_v2")

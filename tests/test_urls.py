@@ -4,9 +4,9 @@ import pytest
 
 import oracle_port
 from specgen.descriptors import load_set
-from specgen.descriptors.registry_v2.reference import with_digest, with_name, with_tag
-from specgen.descriptors.registry_v2.urls import RegistryURLBuilder
-from specgen.urls import URLBuilder, encode_query, parse_forwarded_header, resolve_path, root_from_request
+from specgen.distribution.reference import with_digest, with_name, with_tag
+from specgen.distribution.registry_urls import RegistryURLBuilder
+from specgen.distribution.urls import URLBuilder, encode_query, parse_forwarded_header, resolve_path, root_from_request
 
 TABLE = oracle_port.load("url_cases.json")
 
@@ -137,9 +137,9 @@ def test_synthetic_urls(synthetic_set):
 def test_examples():
     import doctest
 
-    import specgen.descriptors.registry_v2.urls
-    import specgen.urls
+    import specgen.distribution.registry_urls
+    import specgen.distribution.urls
 
-    for module in (specgen.urls, specgen.descriptors.registry_v2.urls):
+    for module in (specgen.distribution.urls, specgen.distribution.registry_urls):
         result = doctest.testmod(module)
         assert result.failed == 0 and result.attempted > 0

@@ -1,0 +1,83 @@
+"""``specgen serve``: the reference registry on uvicorn (httptools, zero-copy blob sends)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import sys
+import tempfile
+from pathlib import Path
+
+from specgen.descriptors import DEFAULT_SET, load_set
+from specgen.errors import UserError
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("serve", help="run the reference registry (generated stub + filesystem backend)",
+                       description="Serve a descriptor set's generated ASGI stub in front of the "
+                       "filesystem registry backend, on uvicorn.")
+    p.add_argument("--set", dest="set_name", default=None,
+                   help=f"descriptor set (default: {DEFAULT_SET})")
+    p.add_argument("--root", default="specgen-registry", type=Path,
+                   help="storage directory (default: ./specgen-registry)")
+    p.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1)")
+    p.add_argument("--port", default=5000, type=int, help="port (default: 5000; 0 picks a free one)")
+    p.add_argument("--workers", default=1, type=int, help="worker processes sharing the root (default: 1)")
+    p.add_argument("--upload-ttl", default=24 * 3600, type=float, metavar="SECONDS",
+                   help="remove upload sessions untouched this long (default: 86400)")
+    p.add_argument("--log-level", default="warning", help="uvicorn log level (default: warning)")
+    p.add_argument("--access-log", action="store_true", help="log every request")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from specgen.registry.app import create_app
+
+    set_name = args.set_name or DEFAULT_SET
+    if args.workers < 1:
+        raise UserError("--workers must be at least 1")
+    if not args.upload_ttl > 0:  # also NaN; a TTL <= 0 would purge every upload in progress
+        raise UserError(f"--upload-ttl {args.upload_ttl} must be a positive number of seconds")
+    if not 0 <= args.port <= 65535:
+        raise UserError(f"--port {args.port} is not a TCP port (0-65535; 0 picks a free one)")
+    load_set(set_name)  # SetNotFound (exit 2) names the bundled sets
+    root = args.root.resolve()
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=root):  # writable? (os.access says yes to root anywhere)
+            pass
+        create_app(set_name, str(root))  # fail here, clearly, if the stub or the storage is unusable
+    except OSError as exc:
+        raise UserError(f"cannot use --root {args.root}: {exc}") from None
+    os.environ.update(SPECGEN_SET=set_name, SPECGEN_ROOT=str(root),
+                      SPECGEN_UPLOAD_TTL=str(args.upload_ttl))
+    try:
+        # IPPROTO_TCP explicitly: asyncio only sets TCP_NODELAY on sockets whose proto says TCP,
+        # and without it a response written in two parts waits out the peer's delayed ACK (40 ms)
+        sock = socket.socket(socket.AF_INET6 if ":" in args.host else socket.AF_INET,
+                             socket.SOCK_STREAM, socket.IPPROTO_TCP)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((args.host, args.port))
+    except OSError as exc:
+        raise UserError(f"cannot listen on {args.host}:{args.port}: {exc}") from None
+    port = sock.getsockname()[1]
+    config = uvicorn.Config(
+        "specgen.registry.app:create_app_from_env", factory=True, host=args.host, port=port,
+        workers=args.workers, http="specgen.server.uvicorn_zerocopy:ZeroCopyHttpToolsProtocol",
+        loop="asyncio", lifespan="on", log_level=args.log_level, access_log=args.access_log,
+        timeout_keep_alive=30, proxy_headers=False, server_header=False,
+    )
+    print(f"specgen: serving set {set_name} from {root} on http://{args.host}:{port} "
+          f"({args.workers} worker{'s' if args.workers > 1 else ''})", flush=True)
+    server = uvicorn.Server(config)
+    if args.workers == 1:
+        server.run(sockets=[sock])
+    else:
+        from uvicorn.supervisors import Multiprocess
+
+        sock.set_inheritable(True)
+        Multiprocess(config, sockets=[sock]).run()
+    return 0

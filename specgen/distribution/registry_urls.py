@@ -1,0 +1,74 @@
+"""distribution's registry ``URLBuilder`` methods (``BuildBaseURL``, ``BuildTagsURL``, ...) on top
+of the generic :class:`specgen.distribution.urls.URLBuilder`.
+
+    >>> from specgen.distribution.reference import parse
+    >>> b = RegistryURLBuilder("https://registry.example.com/")
+    >>> b.manifest(parse("team/app:v1"))
+    'https://registry.example.com/v2/team/app/manifests/v1'
+    >>> b.blob_upload("team/app", {"digest": "sha256:ab", "size": "3"})
+    'https://registry.example.com/v2/team/app/blobs/uploads/?digest=sha256%3Aab&size=3'
+"""
+
+from __future__ import annotations
+
+from specgen.distribution.reference import Reference
+from specgen.model import DescriptorSet
+from specgen.distribution.urls import Headers, Query, URLBuilder, root_from_request
+
+from specgen.distribution.routenames import (
+    BASE, BLOB, BLOB_UPLOAD, BLOB_UPLOAD_CHUNK, CATALOG, MANIFEST, TAGS)
+
+
+def _registry_set() -> DescriptorSet:
+    from specgen.descriptors import load_set
+
+    return load_set("registry_v2")
+
+
+def _name(name: str | Reference) -> str:
+    return name.name if isinstance(name, Reference) else name
+
+
+class RegistryURLBuilder:
+    """URLs of the registry routes; ``dset`` defaults to the bundled ``registry_v2`` set (any set
+    with the same route names works, e.g. an extension of it)."""
+
+    def __init__(self, base_url: str, relative: bool = False, dset: DescriptorSet | None = None) -> None:
+        self.dset = dset if dset is not None else _registry_set()
+        self.builder = URLBuilder(self.dset, base_url, relative)
+
+    @classmethod
+    def from_request(cls, url: str, host: str, headers: Headers = (), tls: bool = False,
+                     relative: bool = False, dset: DescriptorSet | None = None) -> "RegistryURLBuilder":
+        """``NewURLBuilderFromRequest``: the root the client used, proxies' headers considered."""
+        dset = dset if dset is not None else _registry_set()
+        root = root_from_request(url, host, headers, tls, base_path=dset.route(BASE).path)
+        return cls(root, relative, dset)
+
+    def base(self) -> str:
+        return self.builder.build(BASE)
+
+    def catalog(self, values: Query = None) -> str:
+        return self.builder.build(CATALOG, {}, values)
+
+    def tags(self, name: str | Reference, values: Query = None) -> str:
+        return self.builder.build(TAGS, {"name": _name(name)}, values)
+
+    def manifest(self, name: str | Reference, reference: str | None = None) -> str:
+        """By a tag or digest; given a parsed reference alone, its tag (else its digest)."""
+        if reference is None and isinstance(name, Reference):
+            reference = name.tag or name.digest
+        if not reference:
+            raise ValueError("reference must have a tag or digest")
+        return self.builder.build(MANIFEST, {"name": _name(name), "reference": reference})
+
+    def blob(self, name: str | Reference, digest: str | None = None) -> str:
+        if digest is None and isinstance(name, Reference):
+            digest = name.digest
+        return self.builder.build(BLOB, {"name": _name(name), "digest": digest or ""})
+
+    def blob_upload(self, name: str | Reference, values: Query = None) -> str:
+        return self.builder.build(BLOB_UPLOAD, {"name": _name(name)}, values)
+
+    def blob_upload_chunk(self, name: str | Reference, uuid: str, values: Query = None) -> str:
+        return self.builder.build(BLOB_UPLOAD_CHUNK, {"name": _name(name), "uuid": uuid}, values)
