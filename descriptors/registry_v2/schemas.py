@@ -23,10 +23,8 @@ from specgen.bodies import errors_schema
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 
-OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
-OCI_INDEX = "application/vnd.oci.image.index.v1+json"
-DOCKER_MANIFEST = "application/vnd.docker.distribution.manifest.v2+json"
-DOCKER_MANIFEST_LIST = "application/vnd.docker.distribution.manifest.list.v2+json"
+from specgen.distribution.mediatypes import (  # noqa: E402
+    DOCKER_LIST as DOCKER_MANIFEST_LIST, DOCKER_MANIFEST, OCI_INDEX, OCI_MANIFEST)
 
 #: RFC 6838 type/subtype, as the descriptor's ``mediaType`` must be.
 MEDIA_TYPE: dict[str, Any] = {

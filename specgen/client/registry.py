@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import IO, Any, Callable, Iterator, Mapping
 from urllib.parse import urlsplit
 
-from specgen.client.digests import algorithm_of, digest_of, hasher
+from specgen.distribution.digest import algorithm_of, digest_of, hasher
 from specgen.client.errors import APIError, ClientError, DigestMismatch
 from specgen.client.runtime import Progress, Transport, TransportError
 from specgen.client.source import Reader, Source
@@ -23,11 +23,8 @@ from specgen.client.source import Reader, Source
 #: generated client sets tried in order when none is named
 DEFAULT_SETS = ("oci_v1_1", "registry_v2")
 
-OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
-OCI_INDEX = "application/vnd.oci.image.index.v1+json"
-DOCKER_MANIFEST = "application/vnd.docker.distribution.manifest.v2+json"
-DOCKER_LIST = "application/vnd.docker.distribution.manifest.list.v2+json"
-MANIFEST_TYPES = (OCI_MANIFEST, OCI_INDEX, DOCKER_MANIFEST, DOCKER_LIST)
+from specgen.distribution.mediatypes import (  # noqa: E402,F401  (part of this module's API)
+    DOCKER_LIST, DOCKER_MANIFEST, MANIFEST_TYPES, OCI_INDEX, OCI_MANIFEST)
 
 _LINK = re.compile(r'<([^>]*)>\s*;\s*rel="?next"?')
 

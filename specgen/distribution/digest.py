@@ -89,3 +89,11 @@ def digest_of(data: bytes, algorithm: str = CANONICAL) -> str:
     h = hasher(algorithm)
     h.update(data)
     return f"{algorithm}:{h.hexdigest()}"
+
+
+def algorithm_of(digest: str) -> str:
+    """The algorithm of a digest this library can verify; ``ValueError`` naming the digest else."""
+    try:
+        return parse_digest(digest)[0]
+    except DigestError as exc:
+        raise ValueError(f"not a digest that can be verified ({exc}): {digest!r}") from None

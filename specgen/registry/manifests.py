@@ -12,14 +12,11 @@ from typing import Any
 
 from specgen.registry import digests
 
-OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
-OCI_INDEX = "application/vnd.oci.image.index.v1+json"
-DOCKER_MANIFEST = "application/vnd.docker.distribution.manifest.v2+json"
-DOCKER_LIST = "application/vnd.docker.distribution.manifest.list.v2+json"
-IMAGE_TYPES = (OCI_MANIFEST, DOCKER_MANIFEST)
-INDEX_TYPES = (OCI_INDEX, DOCKER_LIST)
+from specgen.distribution.mediatypes import (  # noqa: F401  (re-exported for the handlers)
+    DOCKER_LIST, DOCKER_MANIFEST, IMAGE_TYPES, INDEX_TYPES, OCI_EMPTY as OCI_EMPTY_CONFIG, OCI_INDEX,
+    OCI_MANIFEST)
+
 KNOWN = IMAGE_TYPES + INDEX_TYPES
-OCI_EMPTY_CONFIG = "application/vnd.oci.empty.v1+json"
 
 
 class ManifestInvalid(ValueError):
