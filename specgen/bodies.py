@@ -24,7 +24,8 @@ No route or request name is ever consulted, so any descriptor set works the same
 from __future__ import annotations
 
 import re
-from typing import Any, Iterable, NamedTuple
+from collections.abc import Iterable
+from typing import Any, NamedTuple
 
 from specgen.model import (
     BodyDescriptor,

@@ -15,10 +15,10 @@ or, when it has none, by its index (``#0``); a response by its list and index pl
 from __future__ import annotations
 
 import re
-from typing import Callable, Iterable, Iterator, NamedTuple
+from collections.abc import Callable, Iterable, Iterator
+from typing import NamedTuple
 
 from specgen.goregexp import GoRegexp
-from specgen.paths import PathTemplateError, brace_indices, compile_path
 from specgen.model import (
     DescriptorSet,
     ErrorDescriptor,
@@ -28,6 +28,7 @@ from specgen.model import (
     ResponseDescriptor,
     RouteDescriptor,
 )
+from specgen.paths import PathTemplateError, brace_indices, compile_path
 
 ERROR = "error"
 WARNING = "warning"
@@ -216,7 +217,7 @@ def check_error_status(dset: DescriptorSet) -> Iterator[LintFinding]:
     registered = {err.value: err for err in dset.errors}
     for loc, response in _responses(dset):
         for err in response.error_codes or ():
-            known = registered.get(getattr(err, "value", err))
+            known = registered.get(err.value if isinstance(err, ErrorDescriptor) else err)
             if known is not None and known.http_status_code != response.status_code:
                 yield LintFinding(WARNING, loc, f"{known.value} is registered with status "
                                   f"{known.http_status_code}, listed under {response.status_code}")

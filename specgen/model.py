@@ -6,8 +6,9 @@ Python reads like the Go composite literal it mirrors and dumps to the same JSON
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any
 
 from specgen.goregexp import GoRegexp
 

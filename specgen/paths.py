@@ -17,7 +17,8 @@ groups.
 from __future__ import annotations
 
 import re
-from typing import Mapping, NamedTuple
+from collections.abc import Mapping
+from typing import NamedTuple
 
 from specgen.goregexp import go_to_python
 

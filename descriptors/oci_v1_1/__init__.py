@@ -9,8 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from specgen.descriptors.oci_v1_1 import routes
-from specgen.distribution import grammar
 from specgen.descriptors.registry_v2 import errors, schemas
+from specgen.distribution import grammar
 from specgen.model import DescriptorSet
 
 DESCRIPTOR_SET = DescriptorSet(

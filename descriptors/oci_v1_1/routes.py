@@ -11,11 +11,11 @@ in a comment and, where a reader of the generated docs needs it, in the descript
 from __future__ import annotations
 
 from dataclasses import replace
-from functools import lru_cache
+from functools import cache
 
-from specgen.distribution import grammar, routenames
 from specgen.descriptors.registry_v2 import errors
 from specgen.descriptors.registry_v2 import routes as v2
+from specgen.distribution import grammar, routenames
 from specgen.goregexp import GoRegexp
 from specgen.model import (
     BodyDescriptor,
@@ -60,7 +60,7 @@ def _with_codes(response: ResponseDescriptor, *codes) -> ResponseDescriptor:
     return replace(response, error_codes=tuple(response.error_codes or ()) + codes)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _bodiless(response: ResponseDescriptor) -> ResponseDescriptor:
     """The response to a HEAD request: same status, headers and error codes, no body
     (RFC 9110, 9.3.2). Cached, so a shared response stays one shared object under HEAD too."""

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from specgen.distribution import grammar
 from specgen.descriptors.registry_v2 import errors, routes, schemas
+from specgen.distribution import grammar
 from specgen.model import DescriptorSet
 
 #: The error table of distribution's api.md: its doc generator lists the registry.api.v2 group, then

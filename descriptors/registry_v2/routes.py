@@ -9,8 +9,8 @@ here (that is the extension sets' job).
 
 from __future__ import annotations
 
-from specgen.distribution import grammar, routenames
 from specgen.descriptors.registry_v2 import errors
+from specgen.distribution import grammar, routenames
 from specgen.model import (
     BodyDescriptor,
     MethodDescriptor,

@@ -20,11 +20,10 @@ from __future__ import annotations
 from typing import Any
 
 from specgen.bodies import errors_schema
+from specgen.distribution.mediatypes import DOCKER_LIST as DOCKER_MANIFEST_LIST
+from specgen.distribution.mediatypes import DOCKER_MANIFEST, OCI_INDEX, OCI_MANIFEST
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
-
-from specgen.distribution.mediatypes import (  # noqa: E402
-    DOCKER_LIST as DOCKER_MANIFEST_LIST, DOCKER_MANIFEST, OCI_INDEX, OCI_MANIFEST)
 
 #: RFC 6838 type/subtype, as the descriptor's ``mediaType`` must be.
 MEDIA_TYPE: dict[str, Any] = {

@@ -47,7 +47,7 @@ class SetNotFound(LookupError):
 
 def available() -> list[str]:
     """The names of every set on the search path."""
-    names = set()
+    names: set[str] = set()
     for folder in search_path():
         root = Path(folder)
         if root.is_dir():

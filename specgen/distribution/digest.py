@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from typing import Mapping
+from collections.abc import Mapping
 
 from specgen.distribution.grammar import GO_DIGEST_REGEXP_ANCHORED
 
@@ -67,7 +67,7 @@ def parse_digest(text: str, algorithms: Mapping[str, int] = ALGORITHMS) -> tuple
     return algorithm, encoded
 
 
-def hasher(algorithm: str) -> "hashlib._Hash":
+def hasher(algorithm: str) -> hashlib._Hash:
     """A fresh hash object for ``algorithm`` (go-digest's ``Algorithm.Hash``)."""
     if algorithm == "":
         raise ValueError("empty digest algorithm, validate before calling Algorithm.Hash()")
@@ -76,7 +76,7 @@ def hasher(algorithm: str) -> "hashlib._Hash":
     return hashlib.new(algorithm)
 
 
-def verifier(digest: str) -> "hashlib._Hash":
+def verifier(digest: str) -> hashlib._Hash:
     """The hash a digest is verified with (``Digest.Verifier``), without validating the digest."""
     algorithm, sep, _ = digest.partition(":")
     if not sep:

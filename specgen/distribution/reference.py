@@ -15,8 +15,8 @@ the Go sentinel's message and its identifier in ``name``.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Mapping
 
 from specgen.distribution.digest import ALGORITHMS, parse_digest
 from specgen.distribution.grammar import (
