@@ -18,14 +18,13 @@ from openapi_spec_validator import validate
 
 from specgen import bodies
 from specgen.cli import main
+from specgen.compilers.openapi import compile_openapi, outputs, render
+from specgen.compilers.openapi.regex import Untranslatable, can_match_char, go_to_ecma
 from specgen.descriptors import BUNDLED, load_set
 from specgen.goregexp import GoRegexp
 from specgen.model import ParameterDescriptor
-from specgen.openapi import compile_openapi, render
-from specgen.openapi.compiler import camel
+from specgen.naming import camel
 from specgen.paths import compile_path
-from specgen.openapi.regex import Untranslatable, can_match_char, go_to_ecma
-from specgen.outputs.openapi import outputs
 
 SET_NAMES = [*BUNDLED, "synthetic"]
 
@@ -359,7 +358,7 @@ def test_go_to_ecma_translations():
 
 def test_deterministic_across_processes(tmp_path):
     code = ("import sys; sys.path.insert(0, 'tests'); from test_openapi import _load, SET_NAMES; "
-            "from specgen.openapi import compile_openapi, render; "
+            "from specgen.compilers.openapi import compile_openapi, render; "
             "sys.stdout.buffer.write(b''.join(render(compile_openapi(_load(n), v), f) "
             "for n in SET_NAMES for v in ('3.1', '3.0') for f in ('json', 'yaml')))")
     root = Path(__file__).resolve().parents[1]
