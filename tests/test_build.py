@@ -77,7 +77,7 @@ def test_build_writes_an_own_set_under_its_name(own_sets, capsys, spec, name):
     assert built_sets(own_sets / "out") == [name]
     for rel in KINDS:
         assert (own_sets / "out" / name / rel).is_file(), rel
-    assert "wrote" in capsys.readouterr().out
+    assert capsys.readouterr().out == f"wrote {len(KINDS) + 6} files to out ({name})\n"
 
 
 def test_check_keys_on_the_set_name(own_sets, capsys):

@@ -44,8 +44,8 @@ def run(args: argparse.Namespace) -> int:
         if problems:
             print(f"{len(problems)} file(s) out of date: run `specgen build`", file=sys.stderr)
             return 1
-        print(f"{len(files)} files up to date in {args.out}")
+        print(f"{len(files)} files up to date in {args.out} ({', '.join(names)})")
         return 0
     written = build.write(args.out, files, names)
-    print(f"wrote {len(written)} files to {args.out}")
+    print(f"wrote {len(written)} files to {args.out} ({', '.join(names)})")
     return 0
