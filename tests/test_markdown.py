@@ -217,6 +217,7 @@ def test_user_template_overrides_the_bundled_one(tmp_path, synthetic_set):
     assert "**503** (Service Unavailable): Come back later." in text
     assert "###### On Failure" not in text
     assert "###### On Success: OK" in text, "templates not overridden still come from the bundle"
+    assert markdown.render(synthetic_set, tmp_path) == text, "one folder may be given bare"
 
 
 def test_user_template_can_replace_the_whole_document(tmp_path, synthetic_set):
@@ -263,6 +264,13 @@ def test_a_template_outside_a_kind_folder_is_a_user_error(tmp_path, synthetic_se
     user_template(tmp_path, "markdown/route.md.j2", "X")
     with pytest.raises(UserError, match=r"rename it to route\.md\.jinja"):
         markdown.render(synthetic_set, [tmp_path])
+
+
+def test_a_users_own_helper_template_may_sit_anywhere(tmp_path, synthetic_set):
+    user_template(tmp_path, "helpers.jinja", "{% macro shout(x) %}{{ x | upper }}{% endmacro %}")
+    user_template(tmp_path, "markdown/route.md.jinja",
+                  '{% import "helpers.jinja" as h %}{{ h.shout(route.name) }}\n')
+    assert "WIDGETS\nWIDGET\n" in markdown.render(synthetic_set, [tmp_path])
 
 
 def test_bundled_templates_are_in_the_package():

@@ -31,7 +31,8 @@ ENV_VAR = "SPECGEN_TEMPLATE_DIRS"
 #: The one template extension.
 EXTENSION = ".jinja"
 
-TemplateDirs = Sequence[Union[str, Path]]
+#: Template folders as the compilers take them (one bare folder is accepted too).
+TemplateDirs = Union[Sequence[Union[str, Path]], str, Path]
 
 
 def template_dirs(extra: TemplateDirs = ()) -> tuple[Path, ...]:
@@ -39,6 +40,8 @@ def template_dirs(extra: TemplateDirs = ()) -> tuple[Path, ...]:
 
     Raises ``UserError`` for a folder that does not exist or is not laid out as ``templates/`` is.
     """
+    if isinstance(extra, (str, Path)):  # one folder given bare
+        extra = [extra]
     found: list[Path] = []
     named = [(Path(d), "") for d in extra]
     named += [(Path(d), f" (in {ENV_VAR})") for d in os.environ.get(ENV_VAR, "").split(os.pathsep) if d]
@@ -52,17 +55,18 @@ def template_dirs(extra: TemplateDirs = ()) -> tuple[Path, ...]:
 
 
 def _check_layout(folder: Path) -> None:
-    """A template left where it would never be found is a user error, not a silent no-op."""
-    for path in sorted(folder.iterdir()):
-        if path.is_file() and path.suffix in (EXTENSION, ".j2"):
-            name = path.name.removesuffix(path.suffix) + EXTENSION
-            kinds = [k.name for k in sorted(TEMPLATES.iterdir()) if (k / name).is_file()] or ["<kind>"]
+    """A user template that overrides a bundled one but sits where it would never be found (the
+    old flat layout, or the old ``.j2`` extension) is a user error naming where it must go."""
+    bundled = {p.name: p.parent.name for p in sorted(TEMPLATES.glob(f"*/*{EXTENSION}"), reverse=True)}
+    for path in sorted(folder.glob("*.j2")) + sorted(folder.glob(f"*{EXTENSION}")):
+        name = path.name.removesuffix(path.suffix) + EXTENSION
+        if name in bundled and path.is_file():
             raise UserError(f"{path}: a template folder holds one folder per output kind, as the "
-                            f"bundled templates/ does; move it to {folder / kinds[0] / name}")
-        if path.is_dir():
-            for old in sorted(path.glob("*.j2")):
-                raise UserError(f"{old}: templates end in {EXTENSION} now; rename it to "
-                                f"{old.with_suffix(EXTENSION).name}")
+                            f"bundled templates/ does; move it to {folder / bundled[name] / name}")
+    for path in sorted(folder.glob("*/*.j2")):
+        name = path.with_suffix(EXTENSION).name
+        if (TEMPLATES / path.parent.name / name).is_file():
+            raise UserError(f"{path}: templates end in {EXTENSION} now; rename it to {name}")
 
 
 @lru_cache(maxsize=32)
