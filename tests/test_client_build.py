@@ -9,8 +9,8 @@ import inspect
 import pytest
 
 from specgen.client.runtime import Result
+from specgen.compilers.client import outputs
 from specgen.descriptors import BUNDLED, load_set
-from specgen.outputs.client import outputs
 
 
 def requests_of(dset):

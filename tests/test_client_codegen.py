@@ -13,7 +13,7 @@ import pytest
 
 from specgen.client.errors import APIError, UnexpectedResponse
 from specgen.client.runtime import Transport, TransportError
-from specgen.codegen.client import error_class_name, generate, snake
+from specgen.compilers.client.codegen import argument, error_class_name, generate, name_of
 from specgen.model import ErrorDescriptor
 
 
@@ -176,9 +176,19 @@ def test_a_one_shot_body_is_never_sent_twice():
     ("Initiate Monolithic Blob Upload", "initiate_monolithic_blob_upload"),
     ("GET blob-upload-chunk", "get_blob_upload_chunk"),
     ("Docker-Content-Digest", "docker_content_digest"),
+    ("artifactType", "artifact_type"),
+    ("class", "class"),
 ])
-def test_snake(text, expected):
-    assert snake(text) == expected
+def test_method_and_attribute_names(text, expected):
+    assert name_of(text) == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("from", "from_"), ("Range", "range_"), ("body", "body_"), ("artifactType", "artifact_type"),
+    ("n", "n"),
+])
+def test_argument_names(text, expected):
+    assert argument(text) == expected
 
 
 def test_error_class_names():

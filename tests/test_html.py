@@ -5,10 +5,12 @@ from __future__ import annotations
 from html.parser import HTMLParser
 
 import pytest
-
 import webdriver
-from specgen import markdown
+
+from specgen.compilers.html import render_html
 from specgen.descriptors import BUNDLED, load_set
+from specgen.naming import slug
+
 
 class _Page(HTMLParser):
     """Collects ids, links, and anything that would make the browser fetch something."""
@@ -45,7 +47,7 @@ def page_set(request):
 
 @pytest.fixture(scope="module")
 def parsed(page_set):
-    html = markdown.render_html(page_set)
+    html = render_html(page_set)
     page = _Page()
     page.feed(html)
     page.close()
@@ -65,9 +67,9 @@ def test_navigation_lists_every_route_and_method(parsed, page_set):
     assert page.nav_routes == [r.name for r in page_set.routes]
     nav_hrefs = {href for href, cls in page.hrefs if cls.startswith("nav-")}
     for route in page_set.routes:
-        assert f"#route-{markdown.slug(route.name)}" in nav_hrefs
+        assert f"#route-{slug(route.name)}" in nav_hrefs
         for method in route.methods or ():
-            assert f"#{markdown.slug(route.name)}-{markdown.slug(method.method)}" in nav_hrefs
+            assert f"#{slug(route.name)}-{slug(method.method)}" in nav_hrefs
 
 
 def test_every_request_and_response_has_an_anchor(parsed, page_set):
@@ -77,7 +79,7 @@ def test_every_request_and_response_has_an_anchor(parsed, page_set):
     for route in page_set.routes:
         for method in route.methods or ():
             for n, request in enumerate(method.requests or (), 1):
-                rid = f"{markdown.slug(route.name)}-{markdown.slug(method.method)}-{n}"
+                rid = f"{slug(route.name)}-{slug(method.method)}-{n}"
                 assert rid in ids
                 for kind, responses in (("success", request.successes), ("failure", request.failures)):
                     for m, _ in enumerate(responses or (), 1):
@@ -95,7 +97,7 @@ def test_every_internal_link_has_a_target(parsed):
 def test_descriptions_are_rendered_as_markdown_and_escaped(synthetic_set):
     import dataclasses
     odd = dataclasses.replace(synthetic_set, intro="# Title\n\nSome `<b>code</b>` and <i>raw</i> html.\n")
-    html = markdown.render_html(odd)
+    html = render_html(odd)
     assert "<code>&lt;b&gt;code&lt;/b&gt;</code>" in html
     assert "&lt;i&gt;raw&lt;/i&gt;" in html and "<i>raw</i>" not in html
     assert "<code>limit</code>" in html  # from a request description's code span
@@ -116,7 +118,7 @@ def browser(tmp_path_factory):
 @pytest.fixture(scope="module")
 def registry_page(tmp_path_factory):
     path = tmp_path_factory.mktemp("html") / "api.html"
-    path.write_text(markdown.render_html(load_set("registry_v2")), encoding="utf-8")
+    path.write_text(render_html(load_set("registry_v2")), encoding="utf-8")
     return path.as_uri()
 
 
@@ -150,7 +152,7 @@ def test_browser_anchor_link_lands_on_its_request(browser, registry_page):
     route = dset.routes[-1]
     method = route.methods[-1]
     n = len(method.requests)
-    rid = f"{markdown.slug(route.name)}-{markdown.slug(method.method)}-{n}"
+    rid = f"{slug(route.name)}-{slug(method.method)}-{n}"
     link = browser.find(f'nav a[href="#{rid}"]')
     browser.click(link)
     landed = browser.execute(TARGET)

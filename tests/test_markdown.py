@@ -13,10 +13,12 @@ from pathlib import Path
 
 import pytest
 
-from specgen import markdown
+from specgen.compilers import filters, jinja, markdown
+from specgen.compilers import html as html_compiler
+from specgen.compilers.html import render_html
+from specgen.compilers.note import GENERATED_NOTE
 from specgen.descriptors import BUNDLED, load_set
 from specgen.errors import UserError
-from specgen.outputs import markdown as markdown_output
 
 SNAPSHOTS = Path(__file__).resolve().parent / "snapshots"
 
@@ -41,12 +43,12 @@ def registry_set():
 # --- filters -----------------------------------------------------------------------------------
 
 def test_removenewlines_joins_lines_like_gos_regexp():
-    assert markdown.removenewlines("one\ntwo") == "one two"
-    assert markdown.removenewlines("one\n\t  \n  two\nthree") == "one two three"
-    assert markdown.removenewlines("no newline  here") == "no newline  here"
+    assert filters.removenewlines("one\ntwo") == "one two"
+    assert filters.removenewlines("one\n\t  \n  two\nthree") == "one two three"
+    assert filters.removenewlines("no newline  here") == "no newline  here"
     # Go's \s is [\t\n\f\r ]: a vertical tab or a no-break space after a newline stays.
-    assert markdown.removenewlines("a\n\vb") == "a \vb"
-    assert markdown.removenewlines("a\n\u00a0b") == "a \u00a0b"
+    assert filters.removenewlines("a\n\vb") == "a \vb"
+    assert filters.removenewlines("a\n\u00a0b") == "a \u00a0b"
 
 
 @pytest.mark.parametrize("code, text", [
@@ -57,16 +59,16 @@ def test_removenewlines_joins_lines_like_gos_regexp():
     (103, "Early Hints"), (511, "Network Authentication Required"),
 ])
 def test_statustext_is_gos_table(code, text):
-    assert markdown.statustext(code) == text
+    assert filters.statustext(code) == text
 
 
 def test_statustext_differs_from_python_where_go_does():
     """Python's phrases are not Go's; the table must not be derived from http.HTTPStatus."""
-    differing = [c for c in markdown.GO_STATUS_TEXT
+    differing = [c for c in filters.GO_STATUS_TEXT
                  if c in http.HTTPStatus._value2member_map_
-                 and http.HTTPStatus(c).phrase != markdown.statustext(c)]
+                 and http.HTTPStatus(c).phrase != filters.statustext(c)]
     assert 414 in differing and 418 in differing
-    assert markdown.statustext(299) == "" and markdown.statustext(999) == ""
+    assert filters.statustext(299) == "" and filters.statustext(999) == ""
 
 
 @pytest.mark.parametrize("path, pretty", [
@@ -78,12 +80,12 @@ def test_statustext_differs_from_python_where_go_does():
     ("/a/{n:x{2,3}}{m:[0-9]{1}}", "/a/<n><m>"),
 ])
 def test_prettygorilla_strips_balanced_patterns(path, pretty):
-    assert markdown.prettygorilla(path) == pretty
+    assert filters.prettygorilla(path) == pretty
 
 
 def test_prettygorilla_on_every_registry_route(registry_set):
     for route in registry_set.routes:
-        pretty = markdown.prettygorilla(route.path)
+        pretty = filters.prettygorilla(route.path)
         assert "{" not in pretty and "}" not in pretty and pretty.startswith("/v2/")
 
 
@@ -180,14 +182,14 @@ def test_registry_error_table_is_upstreams_selection(registry_set):
 def test_rendering_is_deterministic(registry_set, synthetic_set):
     for dset in (registry_set, synthetic_set):
         assert markdown.render(dset) == markdown.render(dset)
-        assert markdown.render_html(dset) == markdown.render_html(dset)
+        assert render_html(dset) == render_html(dset)
 
 
 def test_rendering_is_the_same_in_another_process(tmp_path):
     """Hash seeds and import order must not leak into the output."""
-    script = ("import sys, hashlib; from specgen import markdown; from specgen.descriptors import "
-              "load_set; d = load_set('registry_v2'); "
-              "print(hashlib.sha256((markdown.render(d) + markdown.render_html(d)).encode()).hexdigest())")
+    script = ("import sys, hashlib; from specgen.compilers import markdown; from specgen.compilers.html "
+              "import render_html; from specgen.descriptors import load_set; d = load_set('registry_v2'); "
+              "print(hashlib.sha256((markdown.render(d) + render_html(d)).encode()).hexdigest())")
     digests = set()
     for seed in ("1", "12345"):
         env = dict(os.environ, PYTHONHASHSEED=seed)
@@ -199,61 +201,102 @@ def test_rendering_is_the_same_in_another_process(tmp_path):
 
 # --- user templates ----------------------------------------------------------------------------
 
+def user_template(folder: Path, name: str, text: str) -> Path:
+    """Write ``folder/<kind>/<name>`` as a user would, mirroring the bundled templates/."""
+    path = folder / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
 def test_user_template_overrides_the_bundled_one(tmp_path, synthetic_set):
-    (tmp_path / "failure.md.j2").write_text(
-        "\n**{{ response.status_code }}** ({{ response.status_code | statustext }}): "
-        "{{ response.description }}\n", encoding="utf-8")
-    text = markdown.render(synthetic_set, template_dir=tmp_path)
+    user_template(tmp_path, "markdown/failure.md.jinja",
+                  "\n**{{ response.status_code }}** ({{ response.status_code | statustext }}): "
+                  "{{ response.description }}\n")
+    text = markdown.render(synthetic_set, [tmp_path])
     assert "**503** (Service Unavailable): Come back later." in text
     assert "###### On Failure" not in text
     assert "###### On Success: OK" in text, "templates not overridden still come from the bundle"
+    assert markdown.render(synthetic_set, tmp_path) == text, "one folder may be given bare"
 
 
 def test_user_template_can_replace_the_whole_document(tmp_path, synthetic_set):
-    (tmp_path / "api.md.j2").write_text(
-        "# {{ dset.title }}\n{% for route in routes %}- {{ route.path | prettygorilla }}\n{% endfor %}",
-        encoding="utf-8")
-    assert markdown.render(synthetic_set, template_dir=tmp_path) == \
+    user_template(tmp_path, "markdown/api.md.jinja",
+                  "# {{ dset.title }}\n{% for route in routes %}- {{ route.path | prettygorilla }}\n{% endfor %}")
+    assert markdown.render(synthetic_set, [tmp_path]) == \
         "# Widget Shelf API\n- /api/<shelf>/widgets\n- /api/<shelf>/widgets/<id>\n"
 
 
 def test_user_style_overrides_the_html_page(tmp_path, synthetic_set):
-    (tmp_path / "style.html.j2").write_text("<style>body { color: rebeccapurple; }</style>\n")
-    page = markdown.render_html(synthetic_set, template_dir=tmp_path)
+    user_template(tmp_path, "html/style.html.jinja", "<style>body { color: rebeccapurple; }</style>\n")
+    page = render_html(synthetic_set, [tmp_path])
     assert "rebeccapurple" in page and "--nav-width" not in page
+
+
+def test_earlier_template_folders_win(tmp_path, synthetic_set):
+    first, second = tmp_path / "first", tmp_path / "second"
+    user_template(first, "markdown/route.md.jinja", "FIRST {{ route.name }}\n")
+    user_template(second, "markdown/route.md.jinja", "SECOND {{ route.name }}\n")
+    user_template(second, "html/style.html.jinja", "<style>/* SECOND */</style>\n")
+    assert "FIRST widgets" in markdown.render(synthetic_set, [first, second])
+    assert "SECOND" not in markdown.render(synthetic_set, [first, second])
+    assert "/* SECOND */" in render_html(synthetic_set, [first, second]), "a later folder still counts"
 
 
 def test_template_problems_are_user_errors(tmp_path, synthetic_set):
     with pytest.raises(UserError, match="template folder not found"):
-        markdown.render(synthetic_set, template_dir=tmp_path / "missing")
-    (tmp_path / "route.md.j2").write_text("{% for x in %}\n")
-    with pytest.raises(UserError, match="route.md.j2:1: template syntax error"):
-        markdown.render(synthetic_set, template_dir=tmp_path)
-    (tmp_path / "route.md.j2").write_text("{{ route.no_such_field }}\n")
+        markdown.render(synthetic_set, [tmp_path / "missing"])
+    route = user_template(tmp_path, "markdown/route.md.jinja", "{% for x in %}\n")
+    with pytest.raises(UserError, match="route.md.jinja:1: template syntax error"):
+        markdown.render(synthetic_set, [tmp_path])
+    route.write_text("{{ route.no_such_field }}\n")
     with pytest.raises(UserError, match="no_such_field"):
-        markdown.render(synthetic_set, template_dir=tmp_path)
+        markdown.render(synthetic_set, [tmp_path])
+
+
+def test_a_template_outside_a_kind_folder_is_a_user_error(tmp_path, synthetic_set):
+    """The old flat layout (``--template-dir`` holding ``route.md.j2`` directly) is named, with
+    where the file must go now, instead of being silently ignored."""
+    (tmp_path / "route.md.jinja").write_text("X")
+    with pytest.raises(UserError, match=r"move it to .*markdown/route\.md\.jinja"):
+        markdown.render(synthetic_set, [tmp_path])
+    (tmp_path / "route.md.jinja").unlink()
+    user_template(tmp_path, "markdown/route.md.j2", "X")
+    with pytest.raises(UserError, match=r"rename it to route\.md\.jinja"):
+        markdown.render(synthetic_set, [tmp_path])
+
+
+def test_a_users_own_helper_template_may_sit_anywhere(tmp_path, synthetic_set):
+    user_template(tmp_path, "helpers.jinja", "{% macro shout(x) %}{{ x | upper }}{% endmacro %}")
+    user_template(tmp_path, "markdown/route.md.jinja",
+                  '{% import "helpers.jinja" as h %}{{ h.shout(route.name) }}\n')
+    assert "WIDGETS\nWIDGET\n" in markdown.render(synthetic_set, [tmp_path])
 
 
 def test_bundled_templates_are_in_the_package():
-    names = set(markdown.template_names())
-    assert {"api.md.j2", "detail.md.j2", "api.html.j2", "style.html.j2"} <= names
+    names = set(jinja.template_names())
+    assert {"markdown/api.md.jinja", "markdown/detail.md.jinja", "html/api.html.jinja",
+            "html/style.html.jinja"} <= names
+    assert all(name.endswith(".jinja") for name in names)
     from specgen.layout import TEMPLATES
 
-    assert markdown.BUNDLED_TEMPLATES.is_relative_to(TEMPLATES)
+    assert not list(TEMPLATES.rglob("*.j2")), "one template extension: .jinja"
 
 
 # --- build outputs -----------------------------------------------------------------------------
 
 def test_outputs_are_api_md_and_api_html_with_the_generated_note(synthetic_set):
-    files = dict(markdown_output.outputs(synthetic_set))
-    assert sorted(files) == ["api.html", "api.md"]
+    files = dict(markdown.outputs(synthetic_set))
+    assert sorted(files) == ["api.md"]
     md_text = files["api.md"].decode()
-    assert md_text.splitlines()[0] == f"<!-- {markdown_output.NOTE} -->"
+    assert md_text.splitlines()[0] == f"<!-- {GENERATED_NOTE} -->"
     assert "specgen build" in md_text.splitlines()[0]
     assert md_text.endswith(markdown.render(synthetic_set))
-    html_text = files["api.html"].decode()
+    pages = dict(html_compiler.outputs(synthetic_set))
+    assert sorted(pages) == ["api.html"]
+    html_text = pages["api.html"].decode()
     assert html_text.startswith("<!DOCTYPE html>\n")
-    assert f"<!-- {markdown_output.NOTE} -->" in html_text.splitlines()[1]
+    assert f"<!-- {GENERATED_NOTE} -->" in html_text.splitlines()[1]
 
 
 @pytest.mark.parametrize("name", BUNDLED)
@@ -264,7 +307,7 @@ def test_every_bundled_set_renders_every_method_and_request(name):
     for route in dset.routes:
         assert f"\n### {route.entity}\n" in text
         for method in route.methods or ():
-            assert f"| {method.method} | `{markdown.prettygorilla(route.path)}` | {route.entity} |" in text
+            assert f"| {method.method} | `{filters.prettygorilla(route.path)}` | {route.entity} |" in text
             assert f"\n#### {method.method} {route.entity}\n" in text
             for request in method.requests or ():
                 if request.name:

@@ -7,8 +7,7 @@ import sys
 import httpx
 import pytest
 
-from specgen.codegen.server import generate, path_regex, server_model
-from specgen.outputs.server import outputs
+from specgen.compilers.server import generate, outputs, path_regex, server_model
 from specgen.server.runtime import APIError, Response
 
 

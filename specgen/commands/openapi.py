@@ -7,9 +7,9 @@ import sys
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from specgen.compilers.openapi import FORMATS, VERSIONS, compile_openapi, render
 from specgen.descriptors import DEFAULT_SET, load_set
 from specgen.errors import UserError
-from specgen.openapi import FORMATS, VERSIONS, compile_openapi, render
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -21,12 +21,21 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from functools import partial
 
-from specgen.codegen.naming import camel, snake
-from specgen.codegen.templating import render
+from specgen import naming
+from specgen.compilers import jinja
 from specgen.goregexp import go_to_python
-from specgen.paths import compile_path
 from specgen.model import DescriptorSet, ParameterDescriptor, RequestDescriptor, RouteDescriptor
+from specgen.paths import compile_path
+
+#: Attribute names the runtime request object already uses.
+RESERVED = frozenset({"self", "method", "path", "query", "headers", "scope", "receive", "stream",
+                      "read", "route", "operation", "base_url", "query_params"})
+#: ``"Content-Length"`` → ``content_length``; keywords and ``RESERVED`` get a trailing underscore.
+snake = partial(naming.identifier, avoid=naming.KEYWORDS | RESERVED)
+#: ``"get blob-upload"`` → ``GetBlobUpload``.
+camel = naming.class_name
 
 
 @dataclass
@@ -245,9 +254,9 @@ def _pylit(value) -> str:
     return json.dumps(value)
 
 
-def generate(dset: DescriptorSet) -> dict[str, str]:
+def generate(dset: DescriptorSet, template_dirs: jinja.TemplateDirs = ()) -> dict[str, str]:
     """File name (relative to the ``server`` package) → Python source."""
     model = server_model(dset)
     ctx = {"m": model, "lit": _pylit}
-    return {name: render("server", f"{name}.jinja", ctx)
+    return {name: jinja.render(f"server/{name}.jinja", ctx, template_dirs)
             for name in ("__init__.py", "routes.py", "handlers.py", "app.py")}

@@ -16,9 +16,23 @@ from __future__ import annotations
 import re
 import re._parser as sre_parse  # the stdlib parser behind ``re``; stable since 3.11
 from re._constants import (
-    ANY, BRANCH, CATEGORY, CATEGORY_DIGIT, CATEGORY_NOT_DIGIT, CATEGORY_NOT_SPACE,
-    CATEGORY_NOT_WORD, CATEGORY_SPACE, CATEGORY_WORD, IN, LITERAL, MAX_REPEAT, MIN_REPEAT, NEGATE,
-    NOT_LITERAL, RANGE, SUBPATTERN,
+    ANY,
+    BRANCH,
+    CATEGORY,
+    CATEGORY_DIGIT,
+    CATEGORY_NOT_DIGIT,
+    CATEGORY_NOT_SPACE,
+    CATEGORY_NOT_WORD,
+    CATEGORY_SPACE,
+    CATEGORY_WORD,
+    IN,
+    LITERAL,
+    MAX_REPEAT,
+    MIN_REPEAT,
+    NEGATE,
+    NOT_LITERAL,
+    RANGE,
+    SUBPATTERN,
 )
 
 from specgen.goregexp import _POSIX_CLASSES, go_to_python

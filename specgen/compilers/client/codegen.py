@@ -1,5 +1,5 @@
 """DescriptorSet → Python client package (``build/<set>/client/``), through the Jinja templates in
-``specgen/templates/client/``.
+``templates/client/``.
 
 One method per request descriptor, named after the request (``"Fetch Blob"`` → ``fetch_blob``) or,
 when unnamed, after method and route (``GET`` on ``manifest`` → ``get_manifest``); one result class
@@ -9,20 +9,15 @@ per method with the headers its success responses declare; one exception class p
 
 from __future__ import annotations
 
-import builtins
 import keyword
-import os
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Iterator
 
-import jinja2
-
+from specgen import naming
+from specgen.compilers import jinja
 from specgen.model import DescriptorSet, ErrorDescriptor, ParameterDescriptor
 from specgen.paths import compile_path
-
-from specgen.layout import TEMPLATES  # noqa: E402
 
 #: headers the transport sets itself; not method arguments
 TRANSPORT_HEADERS = frozenset({"host", "authorization", "content-length"})
@@ -32,25 +27,16 @@ RESERVED = frozenset({"self", "headers", "body", "content_type", "content_length
 _MEDIA_TYPE = re.compile(r"^[A-Za-z0-9][\w.+-]*/[A-Za-z0-9][\w.+-]*$")
 
 
-def snake(text: str) -> str:
-    """``"Initiate Monolithic Blob Upload"`` → ``initiate_monolithic_blob_upload``."""
-    text = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", text)
-    ident = "_".join(w.lower() for w in re.findall(r"[A-Za-z0-9]+", text)) or "_"
-    return "_" + ident if ident[0].isdigit() else ident
-
-
-def camel(text: str) -> str:
-    """``"fetch_blob result"`` → ``FetchBlobResult``."""
-    ident = "".join(w[:1].upper() + w[1:] for w in re.findall(r"[A-Za-z0-9]+", text)) or "X"
-    return "_" + ident if ident[0].isdigit() else ident
+def name_of(text: str) -> str:
+    """A method or attribute name: ``"Initiate Monolithic Blob Upload"`` →
+    ``initiate_monolithic_blob_upload``, ``artifactType`` → ``artifact_type`` (keywords are
+    kept: the caller decides how to avoid them)."""
+    return naming.identifier(text, avoid=frozenset(), split_camel=True)
 
 
 def argument(name: str) -> str:
     """A parameter name usable as a Python argument: ``from`` → ``from_``, ``Range`` → ``range_``."""
-    ident = snake(name)
-    if keyword.iskeyword(ident) or ident in RESERVED or hasattr(builtins, ident):
-        ident += "_"
-    return ident
+    return naming.identifier(name, avoid=naming.KEYWORDS | RESERVED | naming.BUILTINS, split_camel=True)
 
 
 def error_class_name(err: ErrorDescriptor) -> str:
@@ -61,7 +47,7 @@ def error_class_name(err: ErrorDescriptor) -> str:
         msg = re.findall(r"[A-Za-z0-9]+", err.message)
         if "".join(msg).lower() == words[0].lower():
             words = msg
-    return camel(" ".join(w.lower() for w in words))
+    return naming.class_name(" ".join(w.lower() for w in words))
 
 
 def _py_type(param: ParameterDescriptor) -> str:
@@ -124,10 +110,10 @@ def operations(dset: DescriptorSet) -> list[Op]:
         compiled = compile_path(route.path)
         for method in route.methods or ():
             for req in method.requests or ():
-                base = snake(req.name) if req.name else snake(f"{method.method} {route.name}")
+                base = name_of(req.name) if req.name else name_of(f"{method.method} {route.name}")
                 name, n = base, 1
                 if name in used or keyword.iskeyword(name) or name.startswith("_"):
-                    name = f"{snake(method.method)}_{base}"
+                    name = f"{name_of(method.method)}_{base}"
                 while name in used:
                     n += 1
                     name = f"{base}_{n}"
@@ -143,7 +129,7 @@ def operations(dset: DescriptorSet) -> list[Op]:
                 headers: dict[str, tuple[str, str, str, str]] = {}
                 for resp in req.successes or ():
                     for h in resp.headers or ():
-                        attr = snake(h.name)
+                        attr = name_of(h.name)
                         if attr in ("status", "body", "content", "response", "headers"):
                             attr += "_header"
                         kind = "integer" if h.type == "integer" else "string"
@@ -160,7 +146,7 @@ def operations(dset: DescriptorSet) -> list[Op]:
                     text = " ".join((resp.description or "").split())
                     lines.append(f"{resp.status_code}{' ' + resp.name if resp.name else ''}: {text}")
                 ops.append(Op(
-                    name=name, result=camel(name) + "Result", route=route.name,
+                    name=name, result=naming.class_name(name) + "Result", route=route.name,
                     method=method.method, request=req.name,
                     summary=f"{req.name or route.entity or route.name}: {method.method} "
                             f"{compiled.openapi_template}",
@@ -183,7 +169,8 @@ def _doc(text: str) -> str:
 
 
 def errors(dset: DescriptorSet) -> list[dict[str, str | int]]:
-    out, seen = [], set()
+    out: list[dict[str, str | int]] = []
+    seen: set[str] = set()
     for _, group in dset.error_groups():
         for err in group:
             name = error_class_name(err)
@@ -196,51 +183,11 @@ def errors(dset: DescriptorSet) -> list[dict[str, str | int]]:
     return out
 
 
-def _environment() -> jinja2.Environment:
-    loaders: list[jinja2.BaseLoader] = [
-        jinja2.FileSystemLoader(d) for d in os.environ.get("SPECGEN_TEMPLATE_DIRS", "").split(os.pathsep) if d
-    ]
-    loaders.append(jinja2.FileSystemLoader(str(TEMPLATES)))
-    env = jinja2.Environment(loader=jinja2.ChoiceLoader(loaders), keep_trailing_newline=True,
-                             trim_blocks=True, lstrip_blocks=True, undefined=jinja2.StrictUndefined,
-                             autoescape=False)
-    env.filters["pyrepr"] = repr
-    env.filters["wrap"] = _wrap
-    env.filters["hang"] = _hang
-    return env
-
-
-def _wrap(text: str, width: int = 92, indent: int = 8) -> str:
-    import textwrap
-
-    pad = " " * indent
-    paras = [p for p in text.split("\n\n")]
-    out = []
-    for p in paras:
-        out.append(textwrap.fill(" ".join(p.split()), width=width, initial_indent=pad,
-                                 subsequent_indent=pad, break_long_words=False,
-                                 break_on_hyphens=False))
-    return "\n\n".join(out)
-
-
-def _hang(text: str, width: int = 96, indent: int = 12) -> str:
-    """One docstring entry: first line at ``indent``, continuation lines 4 deeper."""
-    import textwrap
-
-    return textwrap.fill(" ".join(text.split()), width=width, initial_indent=" " * indent,
-                         subsequent_indent=" " * (indent + 4), break_long_words=False,
-                         break_on_hyphens=False)
-
-
 FILES = ("__init__.py", "errors.py", "results.py", "api.py")
 
 
-def generate(dset: DescriptorSet) -> Iterator[tuple[str, str]]:
+def generate(dset: DescriptorSet, template_dirs: jinja.TemplateDirs = ()) -> Iterator[tuple[str, str]]:
     """``(file name, Python source)`` of each module of the client package."""
-    from specgen.build import GENERATED_NOTE
-
-    env = _environment()
-    context = {"set": dset, "ops": operations(dset), "errors": errors(dset),
-               "note": GENERATED_NOTE}
+    context = {"set": dset, "ops": operations(dset), "errors": errors(dset)}
     for fname in FILES:
-        yield fname, env.get_template(f"client/{fname}.jinja").render(**context)
+        yield fname, jinja.render(f"client/{fname}.jinja", context, template_dirs)
