@@ -74,6 +74,13 @@ def test_backend_is_chosen_by_the_routes_a_set_declares(synthetic_set):
     assert not serving.is_registry(replace(oci, routes=tuple(r for r in oci.routes if r.name != "blob")))
 
 
+def test_only_a_bundled_set_by_name_uses_the_committed_stub(synthetic_set):
+    assert serving.is_bundled("oci_v1_1", load_set("oci_v1_1"))
+    assert not serving.is_bundled("./oci_v1_1.py", load_set("oci_v1_1"))
+    assert not serving.is_bundled("oci_v1_1", replace(synthetic_set, name="oci_v1_1"))
+    assert serving.committed_stub("oci_v1_1").SET_NAME == "oci_v1_1"
+
+
 def test_every_declared_request_answers_501_unsupported(widgets_app, synthetic_set):
     requests = [("GET", "/api/a/b/widgets?limit=2", "list_widgets"),
                 ("PUT", "/api/a/widgets/7", "put_widget"),

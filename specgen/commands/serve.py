@@ -1,4 +1,5 @@
-"""``specgen serve``: the reference registry on uvicorn (httptools, zero-copy blob sends)."""
+"""``specgen serve``: the reference registry on uvicorn (httptools, zero-copy blob sends), or the
+generated stub of any other set (``specgen.server.serving`` decides which)."""
 
 from __future__ import annotations
 
@@ -16,10 +17,14 @@ from specgen.errors import UserError
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("serve", help="run the reference registry (generated stub + filesystem backend)",
-                       description="Serve a descriptor set's generated ASGI stub in front of the "
-                       "filesystem registry backend, on uvicorn.")
+                       description="Serve a descriptor set's generated ASGI stub on uvicorn. A set with "
+                       "the registry routes is served by the filesystem registry backend (requests it adds "
+                       "answer 501 UNSUPPORTED); any other set, e.g. one of your own, answers every "
+                       "declared request with 501 UNSUPPORTED. A set that is not bundled needs no "
+                       "`specgen build`: its stub is generated for the run.")
     p.add_argument("--set", dest="set_name", default=None,
-                   help=f"descriptor set (default: {DEFAULT_SET})")
+                   help=f"descriptor set: bundled name, set file or folder, module:ATTR or dump .json "
+                   f"(default: {DEFAULT_SET})")
     p.add_argument("--root", default="specgen-registry", type=Path,
                    help="storage directory (default: ./specgen-registry)")
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1)")

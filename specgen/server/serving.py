@@ -26,6 +26,7 @@ from typing import Any
 from specgen.descriptors import BUNDLED, load_set
 from specgen.distribution.routenames import BASE, BLOB, BLOB_UPLOAD, BLOB_UPLOAD_CHUNK, MANIFEST
 from specgen.errors import UserError
+from specgen.layout import DESCRIPTORS
 from specgen.model import DescriptorSet
 from specgen.server.runtime import App
 from specgen.server.unsupported import Unsupported
@@ -44,8 +45,14 @@ def is_registry(dset: DescriptorSet) -> bool:
 
 
 def is_bundled(spec: str, dset: DescriptorSet) -> bool:
-    """Whether ``spec`` named a bundled set (whose stub is committed under ``build/``)."""
-    return spec in BUNDLED and dset.name == spec
+    """Whether ``spec`` named a bundled set (whose stub is committed under ``build/``), not a set of
+    the same name found first on ``SPECGEN_PATH``."""
+    if spec not in BUNDLED or dset.name != spec:
+        return False
+    module = sys.modules.get(f"specgen.descriptors.{spec}")
+    source = getattr(module, "__file__", None)
+    return (source is not None and Path(source).resolve().parent.parent == DESCRIPTORS.resolve()
+            and getattr(module, "DESCRIPTOR_SET", None) is dset)
 
 
 def committed_stub(set_name: str) -> ModuleType:
