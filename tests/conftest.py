@@ -14,15 +14,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 #: Fixtures that start a server process (a real peer or ``specgen serve``): a test using one is slow.
 LIVE_FIXTURES = frozenset({"docker_registry", "docker_registry_htpasswd", "docker_registry_peer",
                            "interop_registry", "specgen_server", "specgen_server_shared"})
-#: Tests that take seconds without a live-server fixture, by module (every test in it) or by
-#: ``module::function`` (every parametrisation). Measured with ``pytest --durations``.
+#: Tests that take seconds without a live-server fixture, in modules that do not mark them
+#: themselves: by module (every test in it) or ``module::function`` (every parametrisation).
+#: Measured with ``pytest --durations``.
 SLOW = frozenset({
-    "test_packaging.py", "test_tutorial.py", "test_server_live.py", "test_benchmarks.py",
-    "test_server_fuzz.py::test_schemathesis_every_operation",
+    "test_server_live.py", "test_benchmarks.py",
     "test_openapi.py::test_schemathesis_generates_requests",
     "test_openapi.py::test_openapi_python_client_generates",
     "test_openapi.py::test_deterministic_across_processes",
-    "test_serve_own_set.py::test_serve_an_own_set_file_without_building",
 })
 
 

@@ -153,6 +153,7 @@ def _get(url: str) -> tuple[int, bytes]:
         return exc.code, exc.read()
 
 
+@pytest.mark.slow  # a server process (two, with --workers 2)
 @pytest.mark.parametrize("workers", [1, 2])
 def test_serve_an_own_set_file_without_building(tmp_path, workers):
     """The command end to end: no `specgen build`, no ./specgen-registry left behind, worker
