@@ -8,6 +8,7 @@ import importlib
 import pkgutil
 import sys
 
+import specgen
 import specgen.commands
 from specgen.descriptors import SetNotFound
 from specgen.dump import DumpError
@@ -20,6 +21,7 @@ def make_parser() -> argparse.ArgumentParser:
         description="Compile the Docker Registry HTTP API V2 descriptors into docs, OpenAPI, "
         "server and client stubs, and check registries against them.",
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {specgen.__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for info in sorted(pkgutil.iter_modules(specgen.commands.__path__), key=lambda m: m.name):
         module = importlib.import_module(f"specgen.commands.{info.name}")

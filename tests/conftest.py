@@ -11,6 +11,30 @@ ORACLES = next((p / "shared" / "oracles" for p in ROOT.parents if (p / "shared" 
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+#: Fixtures that start a server process (a real peer or ``specgen serve``): a test using one is slow.
+LIVE_FIXTURES = frozenset({"docker_registry", "docker_registry_htpasswd", "docker_registry_peer",
+                           "interop_registry", "specgen_server", "specgen_server_shared"})
+#: Tests that take seconds without a live-server fixture, in modules that do not mark them
+#: themselves: by module (every test in it) or ``module::function`` (every parametrisation).
+#: Measured with ``pytest --durations``.
+SLOW = frozenset({
+    "test_server_live.py", "test_benchmarks.py",
+    "test_openapi.py::test_schemathesis_generates_requests",
+    "test_openapi.py::test_openapi_python_client_generates",
+    "test_openapi.py::test_deterministic_across_processes",
+})
+
+
+def pytest_collection_modifyitems(config, items):
+    """Mark slow tests (``pytest -m "not slow"`` is the quick suite): the ones named in ``SLOW``,
+    every interop test (each talks to a real peer it starts), and every test using a live server."""
+    for item in items:
+        module = item.path.name
+        function = getattr(item, "originalname", item.name)
+        if (module in SLOW or f"{module}::{function}" in SLOW or item.get_closest_marker("interop")
+                or LIVE_FIXTURES.intersection(getattr(item, "fixturenames", ()))):
+            item.add_marker(pytest.mark.slow)
+
 
 @pytest.fixture
 def synthetic_set():

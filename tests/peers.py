@@ -15,7 +15,6 @@ Fixtures:
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import secrets
 import shutil
@@ -93,30 +92,30 @@ def stop_process(proc: subprocess.Popen, timeout: float = 10.0) -> None:
             continue
 
 
-def wait_ready(url: str, proc: subprocess.Popen, log: Path, timeout: float = READY_TIMEOUT) -> None:
-    """Poll ``url + "/v2/"`` until it answers 200 or 401; fail early with the log if the process dies."""
+def wait_ready(url: str, proc: subprocess.Popen, log: Path, timeout: float = READY_TIMEOUT,
+               path: str = "/v2/", ready: Callable[[int], bool] = lambda status: status in (200, 401)) -> None:
+    """Poll ``url + path`` until its status satisfies ``ready`` (default: 200 or 401, a registry's
+    base check), with a deadline; fail early with the log if the process dies."""
     deadline = time.monotonic() + timeout
     last: object = None
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             raise RuntimeError(
-                f"server exited with {proc.returncode} before answering {url}/v2/:\n"
+                f"server exited with {proc.returncode} before answering {url}{path}:\n"
                 + log.read_text(errors="replace")[-4000:]
             )
         try:
-            with urllib.request.urlopen(url + "/v2/", timeout=2) as resp:
-                if resp.status == 200:
-                    return
+            with urllib.request.urlopen(url + path, timeout=2) as resp:
                 last = resp.status
         except urllib.error.HTTPError as exc:
-            if exc.code == 401:
-                return
             last = exc.code
         except (OSError, urllib.error.URLError) as exc:
             last = exc
-        time.sleep(0.05)
+        if isinstance(last, int) and ready(last):
+            return
+        time.sleep(0.02)  # poll interval, bounded by the deadline above
     stop_process(proc)
-    raise RuntimeError(f"{url}/v2/ did not answer within {timeout}s (last: {last!r}):\n"
+    raise RuntimeError(f"{url}{path} did not answer within {timeout}s (last: {last!r}):\n"
                        + log.read_text(errors="replace")[-4000:])
 
 
@@ -203,19 +202,23 @@ def start_docker_registry(workdir: Path, htpasswd: Path | None = None, port: int
 # --- specgen serve -------------------------------------------------------------------------------
 
 def specgen_serve_available() -> bool:
-    return importlib.util.find_spec("specgen.commands.serve") is not None
+    """Always true now that ``specgen serve`` is part of specgen (kept for callers that still ask)."""
+    return True
 
 
 def default_set() -> str:
-    """The extension set when it is bundled, else the faithful registry_v2 set."""
-    from specgen.descriptors import BUNDLED
+    """The set ``specgen serve`` serves by default."""
+    from specgen.descriptors import DEFAULT_SET
 
-    return "oci_v1_1" if "oci_v1_1" in BUNDLED else "registry_v2"
+    return DEFAULT_SET
 
 
 def start_specgen(workdir: Path, set: str | None = None, workers: int | None = None,
-                  port: int | None = None, extra_args: Sequence[str] = ()) -> Peer:
-    """Start ``python -m specgen serve`` with an empty root in ``workdir``; returns once /v2/ answers."""
+                  port: int | None = None, extra_args: Sequence[str] = (), ready_path: str = "/v2/",
+                  ready: Callable[[int], bool] = lambda status: status in (200, 401)) -> Peer:
+    """Start ``python -m specgen serve`` with an empty root in ``workdir``; returns once
+    ``ready_path`` answers a status ``ready`` accepts (a set of your own has no ``/v2/``: pass a
+    path it routes and e.g. ``lambda status: status == 501``)."""
     workdir.mkdir(parents=True, exist_ok=True)
     root = workdir / "root"
     root.mkdir(exist_ok=True)
@@ -230,7 +233,7 @@ def start_specgen(workdir: Path, set: str | None = None, workers: int | None = N
         proc, log = _spawn(argv, workdir)
         url = f"http://127.0.0.1:{p}"
         try:
-            wait_ready(url, proc, log)
+            wait_ready(url, proc, log, path=ready_path, ready=ready)
             return Peer(url, proc, log, workdir, {"set": set, "root": root})
         except RuntimeError:
             stop_process(proc)
@@ -291,8 +294,6 @@ class SpecgenServers:
 
     def peer(self, set: str | None = None, workers: int | None = None,
              extra_args: Sequence[str] = ()) -> Peer:
-        if not specgen_serve_available():
-            pytest.skip("`specgen serve` is not in this checkout yet (server branch not merged)")
         key = (set or default_set(), workers, tuple(extra_args))
         if self._memoise and key in self._peers:
             return self._peers[key]
@@ -316,7 +317,7 @@ class SpecgenServers:
 @pytest.fixture
 def specgen_server(tmp_path_factory) -> Iterator[Callable[..., str]]:
     """Factory: ``specgen_server(set=None, workers=None) -> url`` of a fresh ``specgen serve``
-    (set defaults to oci_v1_1 when bundled, else registry_v2); stopped when the test ends."""
+    (set defaults to specgen's default set, oci_v1_1); stopped when the test ends."""
     servers = SpecgenServers(tmp_path_factory, memoise=False)
     try:
         yield servers
@@ -340,7 +341,7 @@ def tool_path(name: str) -> str | None:
 
 @pytest.fixture(scope="session", params=["specgen", "specgen-2workers", "docker-registry"])
 def interop_registry(request) -> str:
-    """Each interop test runs against ``specgen serve`` (the extension set when bundled; once with
+    """Each interop test runs against ``specgen serve`` (the default set, oci_v1_1; once with
     one worker, once with two worker processes sharing the root, so a client's requests land on
     different processes) and, as a check of the test itself, against docker-registry; the test id
     says which."""

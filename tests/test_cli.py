@@ -45,3 +45,15 @@ def test_unreadable_dump_file_is_a_clear_error(tmp_path):
     assert out.returncode == 2
     assert "cannot read descriptor dump" in out.stderr
     assert "Traceback" not in out.stderr
+
+
+def test_version_is_the_projects():
+    import tomllib
+    from pathlib import Path
+
+    import specgen
+
+    declared = tomllib.loads((Path(__file__).resolve().parents[1] / "pyproject.toml").read_text())["project"]["version"]
+    out = run("--version")
+    assert out.returncode == 0
+    assert out.stdout.strip() == f"specgen {declared}" == f"specgen {specgen.__version__}"

@@ -10,14 +10,13 @@ import os
 import secrets
 import time
 
+import peers
 import pytest
-
-from specgen.client import RegistryClient
 from token_gateway import TokenGateway
 
+from specgen.client import RegistryClient
+
 pytestmark = pytest.mark.interop
-peers = pytest.importorskip("peers", reason="tests/peers.py (the peers helper's fixtures) is not in "
-                            "this checkout yet")
 
 ISSUER = "specgen-test-issuer"
 SERVICE = "specgen-test-registry"
@@ -40,7 +39,7 @@ class Signer:
 
         self.key = ec.generate_private_key(ec.SECP256R1())
         name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "specgen test token signer")])
-        now = datetime.datetime.now(datetime.timezone.utc)
+        now = datetime.datetime.now(datetime.UTC)
         cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
                 .public_key(self.key.public_key()).serial_number(x509.random_serial_number())
                 .not_valid_before(now - datetime.timedelta(hours=1))

@@ -6,9 +6,8 @@ import base64
 import urllib.error
 import urllib.request
 
-import pytest
-
 import peers
+import pytest
 
 pytestmark = pytest.mark.interop
 

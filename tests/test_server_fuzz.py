@@ -158,6 +158,7 @@ def served(servers, request):
 
 # -- schemathesis ---------------------------------------------------------------------------------
 
+@pytest.mark.slow  # ~15 s per set
 @pytest.mark.parametrize("served", SETS, indirect=True)
 def test_schemathesis_every_operation(served):
     """Generated requests for every operation, valid ones (positive mode) and ones that break the

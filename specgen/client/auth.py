@@ -13,8 +13,8 @@ import base64
 import re
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import httpx
 
@@ -112,8 +112,7 @@ class RegistryAuth:
                 key = (ch.params["realm"], ch.params.get("service", ""), ch.params.get("scope", ""))
                 with self._lock:
                     tok = self._tokens.get(key)
-                    fresh = tok is not None and tok.expires > self._clock()
-                    if fresh and sent != "Bearer " + tok.value:
+                    if tok is not None and tok.expires > self._clock() and sent != "Bearer " + tok.value:
                         self._last = key          # cached token for this scope: reuse it
                         return True
                 self._fetch(key, http)
@@ -129,7 +128,7 @@ class RegistryAuth:
 
     def _fetch(self, key: tuple[str, str, str], http: httpx.Client) -> None:
         realm, service, scope = key
-        params = [("service", service)] if service else []
+        params: list[tuple[str, str | int | float | bool | None]] = [("service", service)] if service else []
         params += [("scope", s) for s in scope.split(" ") if s]
         headers = {}
         if self.username is not None:

@@ -4,50 +4,33 @@
     with RegistryClient("http://127.0.0.1:5000") as reg:
         digest = reg.push_blob("library/demo", b"hello")
         assert reg.pull_blob("library/demo", digest) == b"hello"
+
+It is a facade: each concern has its own module (``uploads`` pushes blobs, ``blobs`` reads, mounts
+and deletes them, ``manifests``, ``listings`` for paginated lists and referrers, ``auth`` and
+``runtime`` under all of them), sharing one ``Connection``.
 """
 
 from __future__ import annotations
 
-import importlib
-import json
-import re
-from dataclasses import dataclass
-from typing import IO, Any, Callable, Iterator, Mapping
-from urllib.parse import urlsplit
+from collections.abc import Iterator, Mapping
+from typing import IO, Any
 
-from specgen.distribution.digest import algorithm_of, digest_of, hasher
-from specgen.client.errors import APIError, ClientError, DigestMismatch
-from specgen.client.runtime import Progress, Transport, TransportError
-from specgen.client.source import Reader, Source
+from specgen.client.blobs import Blobs
+from specgen.client.connection import DEFAULT_SETS, Connection, generated_client
+from specgen.client.listings import Listings
+from specgen.client.manifests import Manifest, Manifests
+from specgen.client.runtime import Progress, Transport
+from specgen.client.source import Source
+from specgen.client.uploads import Uploader
+from specgen.distribution.mediatypes import (  # noqa: F401  (part of this module's API)
+    DOCKER_LIST,
+    DOCKER_MANIFEST,
+    MANIFEST_TYPES,
+    OCI_INDEX,
+    OCI_MANIFEST,
+)
 
-#: generated client sets tried in order when none is named
-DEFAULT_SETS = ("oci_v1_1", "registry_v2")
-
-from specgen.distribution.mediatypes import (  # noqa: E402,F401  (part of this module's API)
-    DOCKER_LIST, DOCKER_MANIFEST, MANIFEST_TYPES, OCI_INDEX, OCI_MANIFEST)
-
-_LINK = re.compile(r'<([^>]*)>\s*;\s*rel="?next"?')
-
-
-def generated_client(set_name: str | None = None):
-    """The generated client module of ``set_name`` (default: the first of ``DEFAULT_SETS`` built)."""
-    names = (set_name,) if set_name else DEFAULT_SETS
-    for name in names:
-        try:
-            return importlib.import_module(f"specgen._generated.{name}.client")
-        except ModuleNotFoundError:
-            continue
-    raise ClientError(f"no generated client for {' or '.join(names)}: run `specgen build`")
-
-
-@dataclass(frozen=True)
-class Manifest:
-    media_type: str
-    digest: str
-    content: bytes
-
-    def json(self) -> Any:
-        return json.loads(self.content)
+__all__ = ["DEFAULT_SETS", "Manifest", "RegistryClient", "generated_client"]
 
 
 class RegistryClient:
@@ -64,18 +47,49 @@ class RegistryClient:
                  timeout: float = 30.0, retries: int = 3, set: str | None = None,
                  chunk_size: int = 8 << 20, monolithic_threshold: int = 8 << 20,
                  transport: Transport | None = None, **transport_options: Any) -> None:
-        self.module = generated_client(set)
-        self.transport = transport or Transport(base_url, username=username, password=password,
-                                                verify=verify, timeout=timeout, retries=retries,
-                                                **transport_options)
-        self.api = self.module.Client(transport=self.transport)
-        self.chunk_size = chunk_size
-        self.monolithic_threshold = monolithic_threshold
+        module = generated_client(set)
+        transport = transport or Transport(base_url, username=username, password=password, verify=verify,
+                                           timeout=timeout, retries=retries, **transport_options)
+        self.connection = Connection(module, module.Client(transport=transport), transport)
+        self.blobs = Blobs(self.connection)
+        self.uploads = Uploader(self.connection, self.blobs, chunk_size=chunk_size,
+                                monolithic_threshold=monolithic_threshold)
+        self.manifests = Manifests(self.connection)
+        self.listings = Listings(self.connection)
+
+    # the generated client module, its Client instance and the transport, as attributes of old
+    @property
+    def module(self) -> Any:
+        return self.connection.module
+
+    @property
+    def api(self) -> Any:
+        return self.connection.api
+
+    @property
+    def transport(self) -> Transport:
+        return self.connection.transport
+
+    @property
+    def chunk_size(self) -> int:
+        return self.uploads.chunk_size
+
+    @chunk_size.setter
+    def chunk_size(self, value: int) -> None:
+        self.uploads.chunk_size = value
+
+    @property
+    def monolithic_threshold(self) -> int:
+        return self.uploads.monolithic_threshold
+
+    @monolithic_threshold.setter
+    def monolithic_threshold(self, value: int) -> None:
+        self.uploads.monolithic_threshold = value
 
     def close(self) -> None:
         self.api.close()
 
-    def __enter__(self) -> "RegistryClient":
+    def __enter__(self) -> RegistryClient:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -92,22 +106,7 @@ class RegistryClient:
 
     def blob_exists(self, name: str, digest: str) -> int | None:
         """The blob's size when the repository has it, else ``None`` (a ``HEAD``)."""
-        if hasattr(self.api, "check_blob"):          # a set that declares HEAD on blobs
-            try:
-                res = self.api.check_blob(name, digest)
-            except APIError as exc:
-                if exc.status == 404:
-                    return None
-                raise
-            return res.content_length if res.content_length is not None else 0
-        op = self.module.OPERATIONS["fetch_blob"]
-        resp = self.transport.send("HEAD", op.path({"name": name, "digest": digest}))
-        if resp.status_code == 404:
-            return None
-        if resp.status_code != 200:
-            from specgen.client.errors import raise_for
-            raise_for(resp, self.api.ERRORS)
-        return int(resp.headers.get("content-length", "0"))
+        return self.blobs.exists(name, digest)
 
     def push_blob(self, name: str, source: Source, *, digest: str | None = None,
                   algorithm: str = "sha256", progress: Progress | None = None,
@@ -119,127 +118,13 @@ class RegistryClient:
         given, a blob the repository already has is not sent again, and the registry checks the
         content against it (``DigestInvalid`` when it does not match).
         """
-        chunk = chunk_size or self.chunk_size
-        threshold = self.monolithic_threshold if monolithic_threshold is None else monolithic_threshold
-        if digest is not None:
-            algorithm = algorithm_of(digest)
-        with Reader(source) as reader:
-            total = reader.size
-            if digest is not None and self.blob_exists(name, digest) is not None:
-                if progress is not None and total is not None:
-                    progress(total, total)
-                return digest
-            for restart in range(3):
-                try:
-                    return self._push_once(name, reader, digest, algorithm, chunk, threshold,
-                                           total, progress)
-                except _Restart as exc:
-                    if restart == 2 or not reader.rewind():
-                        raise ClientError(
-                            f"upload to {name} broke and the registry cannot resume it ({exc}); "
-                            "the source cannot be read again (pass a file, a path or bytes to "
-                            "let the client start over)") from exc.__cause__
-            raise AssertionError("unreachable")
-
-    def _push_once(self, name: str, reader: Reader, digest: str | None, algorithm: str,
-                   chunk: int, threshold: int, total: int | None,
-                   progress: Progress | None) -> str:
-        head = reader.read(threshold + 1)
-        started = self.api.initiate_resumable_blob_upload(name)
-        location = self._location(started)
-        if len(head) <= threshold:
-            final = digest or digest_of(head, algorithm)
-            self.api.put_blob_upload_chunk(
-                name, _uuid(location), digest=final, body=head, url=location,
-                content_length=len(head),
-                progress=(lambda n, _t: progress(n, len(head))) if progress else None)
-            return final               # the registry checked it; it may name it by another
-        return self._push_chunks(name, location, reader, head, digest, algorithm, chunk,
-                                 total, progress)
-
-    def _push_chunks(self, name: str, location: str, reader: Reader, head: bytes,
-                     digest: str | None, algorithm: str, chunk: int, total: int | None,
-                     progress: Progress | None) -> str:
-        h = hasher(algorithm)
-        offset = 0
-        pending = head
-        while True:
-            while len(pending) < chunk:
-                more = reader.read(chunk - len(pending))
-                if not more:
-                    break
-                pending += more
-            if not pending:
-                break
-            piece, pending = pending[:chunk], pending[chunk:]
-            location = self._send_chunk(name, location, piece, offset)
-            h.update(piece)
-            offset += len(piece)
-            if progress is not None:
-                progress(offset, total)
-        final = digest or f"{algorithm}:{h.hexdigest()}"
-        try:
-            self.api.put_blob_upload_chunk(name, _uuid(location), digest=final, url=location,
-                                           body=b"", content_length=0)
-        except self.module.BlobUploadUnknown:
-            # a retried PUT whose first attempt completed the upload: the blob is there
-            if self.blob_exists(name, final) is None:
-                raise
-        return final
-
-    def _send_chunk(self, name: str, location: str, piece: bytes, offset: int,
-                    attempts: int = 4) -> str:
-        """PATCH ``piece`` at ``offset``; after a dropped connection, ask the registry how much it
-        has (GET upload status) and send only the rest. Returns the next upload location."""
-        start = 0
-        for _ in range(attempts):
-            data = piece[start:]
-            first = offset + start
-            try:
-                res = self.api.chunked_upload(
-                    name, _uuid(location), url=location, body=data, content_length=len(data),
-                    content_range=f"{first}-{first + len(data) - 1}")
-                return self._location(res, location)
-            except TransportError as exc:
-                error: Exception = exc
-            try:
-                status = self.api.get_blob_upload_chunk(name, _uuid(location), url=location)
-            except (APIError, TransportError) as exc:
-                # e.g. distribution: its upload state token is stale once a chunk was applied
-                raise _Restart(f"upload status: {exc}") from error
-            location = self._location(status, location)
-            have = _range_end(status.range)
-            if have is None or not offset <= have <= offset + len(piece):
-                raise _Restart(f"the registry holds {have} bytes, we sent from {offset}") from error
-            if have == offset + len(piece):
-                return location
-            start = have - offset
-        raise ClientError(f"upload of {name}: chunk at {offset} failed {attempts} times") from error
-
-    def _location(self, result: Any, fallback: str | None = None) -> str:
-        loc = getattr(result, "location", None) or result.headers.get("location") or fallback
-        if not loc:
-            raise ClientError("the registry answered an upload request without a Location")
-        return self.transport.url(loc) if not loc.startswith(("http://", "https://")) else loc
+        return self.uploads.push(name, source, digest=digest, algorithm=algorithm, progress=progress,
+                                 chunk_size=chunk_size, monolithic_threshold=monolithic_threshold)
 
     def iter_blob(self, name: str, digest: str, *, progress: Progress | None = None,
                   chunk_size: int = 1 << 20, verify: bool = True) -> Iterator[bytes]:
         """Stream a blob's bytes; the digest is checked at the end (``DigestMismatch``)."""
-        h = hasher(algorithm_of(digest)) if verify else None
-        res = self.api.fetch_blob(name, digest, stream=True)
-        total = res.content_length
-        done = 0
-        for piece in res.iter_bytes(chunk_size):
-            if h is not None:
-                h.update(piece)
-            done += len(piece)
-            if progress is not None:
-                progress(done, total)
-            yield piece
-        if h is not None:
-            got = f"{digest.partition(':')[0]}:{h.hexdigest()}"
-            if got != digest:
-                raise DigestMismatch(f"blob {name}@{digest}: the registry sent content of {got}")
+        return self.blobs.iter(name, digest, progress=progress, chunk_size=chunk_size, verify=verify)
 
     def pull_blob(self, name: str, digest: str, dest: IO[bytes] | None = None, *,
                   range: tuple[int, int | None] | None = None, progress: Progress | None = None,
@@ -249,51 +134,16 @@ class RegistryClient:
         ``range=(start, end)`` (inclusive, ``end`` may be ``None``) fetches part of it; a part
         cannot be checked against the digest, only its length.
         """
-        if range is not None:
-            start, end = range
-            spec = f"bytes={start}-{'' if end is None else end}"
-            res = self.api.fetch_blob_part(name, digest, range_=spec)
-            data = res.content or b""
-            if end is not None and len(data) != end - start + 1 and res.status == 206:
-                raise ClientError(f"asked for {end - start + 1} bytes, got {len(data)}")
-            if res.status == 200:          # the registry ignored Range: cut it ourselves
-                data = data[start:None if end is None else end + 1]
-            if progress is not None:
-                progress(len(data), len(data))
-            if dest is None:
-                return data
-            dest.write(data)
-            return len(data)
-        pieces = self.iter_blob(name, digest, progress=progress, verify=verify)
-        if dest is None:
-            return b"".join(pieces)
-        count = 0
-        for piece in pieces:
-            dest.write(piece)
-            count += len(piece)
-        return count
+        return self.blobs.pull(name, digest, dest, range=range, progress=progress, verify=verify)
 
     def mount_blob(self, name: str, digest: str, from_repo: str | None = None) -> bool:
         """Mount a blob from another repository (from any, when ``from_repo`` is None and the
         set has anonymous mount); False when the registry would not (the upload it opened
         instead is cancelled)."""
-        if from_repo is None:
-            if not hasattr(self.api, "anonymous_mount_blob"):
-                raise ClientError(f"the {self.module.__name__} client has no anonymous mount")
-            res = self.api.anonymous_mount_blob(name, mount=digest)
-        else:
-            res = self.api.mount_blob(name, mount=digest, from_=from_repo)
-        if res.status == 201:
-            return True
-        loc = self._location(res)
-        try:
-            self.api.delete_blob_upload_chunk(name, _uuid(loc), url=loc)
-        except APIError:
-            pass
-        return False
+        return self.blobs.mount(name, digest, from_repo)
 
     def delete_blob(self, name: str, digest: str) -> None:
-        self.api.delete_blob(name, digest)
+        self.blobs.delete(name, digest)
 
     # -- manifests ------------------------------------------------------------------------------
 
@@ -303,102 +153,26 @@ class RegistryClient:
 
         A mapping is serialised as JSON; ``media_type`` defaults to its ``mediaType`` field.
         """
-        if isinstance(manifest, Mapping):
-            media_type = media_type or manifest.get("mediaType")
-            content = json.dumps(manifest, indent=3).encode()
-        else:
-            content = bytes(manifest)
-            if media_type is None:
-                try:
-                    media_type = json.loads(content).get("mediaType")
-                except (ValueError, AttributeError):
-                    media_type = None
-        if not media_type:
-            raise ClientError("push_manifest needs a media type (no mediaType field to take it from)")
-        res = self.api.put_manifest(name, reference, body=content, content_type=media_type,
-                                    content_length=len(content))
-        return res.docker_content_digest or digest_of(content)
+        return self.manifests.push(name, reference, manifest, media_type)
 
     def get_manifest(self, name: str, reference: str,
                      accept: tuple[str, ...] | list[str] = MANIFEST_TYPES) -> Manifest:
         """Fetch a manifest, accepting ``accept`` media types; a digest reference is verified."""
-        res = self.api.get_manifest(name, reference, headers={"Accept": ", ".join(accept)})
-        content = res.content or b""
-        media_type = res.headers.get("content-type", "").split(";")[0].strip()
-        if ":" in reference:
-            got = digest_of(content, algorithm_of(reference))
-            if got != reference:
-                raise DigestMismatch(f"manifest {name}@{reference}: the registry sent {got}")
-            digest = reference
-        else:
-            digest = res.docker_content_digest or digest_of(content)
-        return Manifest(media_type, digest, content)
+        return self.manifests.get(name, reference, accept)
 
     def delete_manifest(self, name: str, digest: str) -> None:
-        self.api.delete_manifest(name, digest)
+        self.manifests.delete(name, digest)
 
     # -- listings -------------------------------------------------------------------------------
 
     def tags(self, name: str, page_size: int | None = None) -> Iterator[str]:
         """Every tag of a repository, page after page following ``Link``."""
-        return self._paged(lambda **kw: self.api.tags_paginated(name, **kw), "tags", page_size)
+        return self.listings.tags(name, page_size)
 
     def catalog(self, page_size: int | None = None) -> Iterator[str]:
         """Every repository name, page after page following ``Link``."""
-        return self._paged(self.api.catalog_fetch_paginated, "repositories", page_size)
-
-    def _paged(self, call: Callable[..., Any], key: str, page_size: int | None) -> Iterator[str]:
-        kwargs: dict[str, Any] = {} if page_size is None else {"n": page_size}
-        url: str | None = None
-        seen: set[str] = set()
-        while True:
-            res = call(url=url, **({} if url else kwargs))
-            body = res.body if isinstance(res.body, dict) else {}
-            yield from body.get(key) or []
-            link = res.headers.get("link")
-            m = _LINK.search(link or "")
-            if not m:
-                return
-            url = self.transport.url(m.group(1))
-            if url in seen:
-                raise ClientError(f"the registry's Link header loops back to {url}")
-            seen.add(url)
-
-    # -- extension: referrers --------------------------------------------------------------------
+        return self.listings.catalog(page_size)
 
     def referrers(self, name: str, digest: str, artifact_type: str | None = None) -> list[dict]:
         """Descriptors of the manifests whose ``subject`` is ``digest`` (OCI referrers API)."""
-        if hasattr(self.api, "list_referrers"):      # a set with the referrers API
-            res = self.api.list_referrers(name, digest, artifact_type=artifact_type,
-                                          headers={"Accept": OCI_INDEX})
-            body = res.body if isinstance(res.body, dict) else {}
-        else:
-            path = self.module.OPERATIONS["fetch_blob"].path({"name": name, "digest": digest})
-            resp = self.transport.send(
-                "GET", path.replace("/blobs/", "/referrers/"), headers={"Accept": OCI_INDEX},
-                params=[("artifactType", artifact_type)] if artifact_type else [])
-            if resp.status_code != 200:
-                from specgen.client.errors import raise_for
-                raise_for(resp, self.api.ERRORS)
-            body = resp.json()
-        return list(body.get("manifests") or [])
-
-
-class _Restart(Exception):
-    """The registry cannot continue this upload session; start a new one if the source allows."""
-
-
-def _uuid(location: str) -> str:
-    """The upload id: the last segment of an upload Location path."""
-    return urlsplit(location).path.rstrip("/").rsplit("/", 1)[-1]
-
-
-def _range_end(value: str | None) -> int | None:
-    """How many bytes a ``Range: 0-<last>`` upload status says the registry holds."""
-    if not value:
-        return 0
-    m = re.fullmatch(r"\s*(?:bytes=)?0-(\d+)\s*", value)
-    if not m:
-        return None
-    last = int(m.group(1))
-    return last + 1 if last > 0 else 0
+        return self.listings.referrers(name, digest, artifact_type)

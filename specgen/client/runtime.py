@@ -15,8 +15,9 @@ import os
 import re
 import ssl
 import time
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import IO, Any, Callable, ClassVar, Iterable, Iterator, Mapping, Sequence, Union
+from typing import IO, Any, ClassVar, Union
 from urllib.parse import quote, urljoin
 
 import httpx
@@ -53,7 +54,7 @@ class Operation:
     request: str                        # request descriptor name ("" when unnamed)
     template: str                       # "/v2/{name}/blobs/{digest}"
     variables: tuple[str, ...]
-    regex: "re.Pattern[str]"            # full match on the unquoted path
+    regex: re.Pattern[str]            # full match on the unquoted path
     successes: tuple[int, ...]
     default_content_type: str | None = None
 
@@ -97,7 +98,7 @@ class Result:
             self.response.close()
 
     @classmethod
-    def from_response(cls, response: httpx.Response, *, stream: bool) -> "Result":
+    def from_response(cls, response: httpx.Response, *, stream: bool) -> Result:
         values: dict[str, Any] = {}
         for attr, header, kind in cls.HEADERS:
             raw = response.headers.get(header)
@@ -162,7 +163,7 @@ class _Replayable:
             b = [data]
         elif hasattr(b, "read"):
             b = _file_chunks(b)  # type: ignore[arg-type]
-        return self._counted(iter(b))  # type: ignore[arg-type]
+        return self._counted(iter(b))
 
     def _counted(self, chunks: Iterator[bytes]) -> Iterator[bytes]:
         done = 0
@@ -189,7 +190,7 @@ def _length(body: Body) -> int | None:
         return len(body)
     if hasattr(body, "fileno") and hasattr(body, "tell"):
         try:
-            return os.fstat(body.fileno()).st_size - body.tell()  # type: ignore[union-attr]
+            return os.fstat(body.fileno()).st_size - body.tell()
         except (OSError, ValueError, io.UnsupportedOperation):
             return None
     return None
@@ -211,10 +212,10 @@ class Transport:
         self.max_backoff = max_backoff
         self._sleep = sleep
         self._own_http = http is None
-        if isinstance(verify, (str, os.PathLike)):  # a CA bundle to trust
-            verify = ssl.create_default_context(cafile=os.fspath(verify))
+        trust: bool | ssl.SSLContext = (ssl.create_default_context(cafile=os.fspath(verify))
+                                        if isinstance(verify, (str, os.PathLike)) else verify)  # a CA bundle
         self.http = http if http is not None else httpx.Client(
-            verify=verify, timeout=timeout, follow_redirects=False,
+            verify=trust, timeout=timeout, follow_redirects=False,
             headers={"User-Agent": "specgen-client", **(headers or {})})
 
     def close(self) -> None:

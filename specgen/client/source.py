@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import io
 import os
-from typing import IO, Iterable, Iterator, Union
+from collections.abc import Iterable, Iterator
+from typing import IO, Union
 
 Source = Union[bytes, bytearray, memoryview, IO[bytes], Iterable[bytes], str, os.PathLike]
 
@@ -30,7 +31,7 @@ class Reader:
         elif hasattr(source, "read"):
             self._file = source  # type: ignore[assignment]
         else:
-            self._iter = iter(source)  # type: ignore[arg-type]
+            self._iter = iter(source)
         if self._file is not None:
             try:
                 self._start = self._file.tell() if self._file.seekable() else None
@@ -51,15 +52,16 @@ class Reader:
                     break
                 out += piece
             return bytes(out)
+        assert self._iter is not None
         while len(self._buf) < n:
             try:
-                piece = next(self._iter)  # type: ignore[arg-type]
+                chunk = next(self._iter)
             except StopIteration:
                 break
-            self._buf += piece
-        out = bytes(self._buf[:n])
+            self._buf += chunk
+        taken = bytes(self._buf[:n])
         del self._buf[:n]
-        return out
+        return taken
 
     def rewind(self) -> bool:
         """Go back to where reading started; False when the source cannot be read again."""
@@ -72,7 +74,7 @@ class Reader:
         if self._owned is not None:
             self._owned.close()
 
-    def __enter__(self) -> "Reader":
+    def __enter__(self) -> Reader:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -1,13 +1,15 @@
-"""``specgen serve``: the reference registry on uvicorn (httptools, zero-copy blob sends)."""
+"""``specgen serve``: the reference registry on uvicorn (httptools, zero-copy blob sends), or the
+generated stub of any other set (``specgen.server.serving`` decides which)."""
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import socket
-import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from specgen.descriptors import DEFAULT_SET, load_set
 from specgen.errors import UserError
@@ -15,10 +17,14 @@ from specgen.errors import UserError
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("serve", help="run the reference registry (generated stub + filesystem backend)",
-                       description="Serve a descriptor set's generated ASGI stub in front of the "
-                       "filesystem registry backend, on uvicorn.")
+                       description="Serve a descriptor set's generated ASGI stub on uvicorn. A set with "
+                       "the registry routes is served by the filesystem registry backend (requests it adds "
+                       "answer 501 UNSUPPORTED); any other set, e.g. one of your own, answers every "
+                       "declared request with 501 UNSUPPORTED. A set that is not bundled needs no "
+                       "`specgen build`: its stub is generated for the run.")
     p.add_argument("--set", dest="set_name", default=None,
-                   help=f"descriptor set (default: {DEFAULT_SET})")
+                   help=f"descriptor set: bundled name, set file or folder, module:ATTR or dump .json "
+                   f"(default: {DEFAULT_SET})")
     p.add_argument("--root", default="specgen-registry", type=Path,
                    help="storage directory (default: ./specgen-registry)")
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1)")
@@ -34,26 +40,48 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from specgen.registry.app import create_app
+    from specgen.server import serving
 
-    set_name = args.set_name or DEFAULT_SET
+    spec = args.set_name or DEFAULT_SET
     if args.workers < 1:
         raise UserError("--workers must be at least 1")
     if not args.upload_ttl > 0:  # also NaN; a TTL <= 0 would purge every upload in progress
         raise UserError(f"--upload-ttl {args.upload_ttl} must be a positive number of seconds")
     if not 0 <= args.port <= 65535:
         raise UserError(f"--port {args.port} is not a TCP port (0-65535; 0 picks a free one)")
-    load_set(set_name)  # SetNotFound (exit 2) names the bundled sets
-    root = args.root.resolve()
-    try:
-        root.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryFile(dir=root):  # writable? (os.access says yes to root anywhere)
-            pass
-        create_app(set_name, str(root))  # fail here, clearly, if the stub or the storage is unusable
-    except OSError as exc:
-        raise UserError(f"cannot use --root {args.root}: {exc}") from None
-    os.environ.update(SPECGEN_SET=set_name, SPECGEN_ROOT=str(root),
-                      SPECGEN_UPLOAD_TTL=str(args.upload_ttl))
+    dset = load_set(spec)  # SetNotFound (exit 2) names the bundled sets
+    if Path(spec).exists():  # a set file or folder: worker processes may not share our cwd
+        spec = str(Path(spec).resolve())
+    registry = serving.is_registry(dset)
+    with contextlib.ExitStack() as stack:
+        env = {serving.ENV_SET: spec, serving.ENV_TTL: str(args.upload_ttl)}
+        if serving.is_bundled(spec, dset):
+            server = serving.committed_stub(dset.name)
+        else:  # a set of the user's: its stub is generated here, for this run only
+            folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="specgen-stub-")))
+            package = serving.write_stub(dset, folder)
+            server = serving.import_stub(package)
+            env[serving.ENV_STUB] = str(package)
+        root = None
+        if registry:
+            root = args.root.resolve()
+            try:
+                root.mkdir(parents=True, exist_ok=True)
+                with tempfile.TemporaryFile(dir=root):  # writable? (os.access says yes to root anywhere)
+                    pass
+                # fail here, clearly, if the stub or the storage is unusable
+                serving.create_app(dset, server, str(root), upload_ttl=args.upload_ttl)
+            except OSError as exc:
+                raise UserError(f"cannot use --root {args.root}: {exc}") from None
+            env[serving.ENV_ROOT] = str(root)
+        else:
+            serving.create_app(dset, server, None)
+        os.environ.update(env)
+        return _serve(args, uvicorn, f"set {dset.name}" + (
+            f" from {root}" if registry else " (no backend: every declared request answers 501 UNSUPPORTED)"))
+
+
+def _serve(args: argparse.Namespace, uvicorn: Any, what: str) -> int:
     try:
         # IPPROTO_TCP explicitly: asyncio only sets TCP_NODELAY on sockets whose proto says TCP,
         # and without it a response written in two parts waits out the peer's delayed ACK (40 ms)
@@ -65,12 +93,12 @@ def run(args: argparse.Namespace) -> int:
         raise UserError(f"cannot listen on {args.host}:{args.port}: {exc}") from None
     port = sock.getsockname()[1]
     config = uvicorn.Config(
-        "specgen.registry.app:create_app_from_env", factory=True, host=args.host, port=port,
+        "specgen.server.serving:app_from_env", factory=True, host=args.host, port=port,
         workers=args.workers, http="specgen.server.uvicorn_zerocopy:ZeroCopyHttpToolsProtocol",
         loop="asyncio", lifespan="on", log_level=args.log_level, access_log=args.access_log,
         timeout_keep_alive=30, proxy_headers=False, server_header=False,
     )
-    print(f"specgen: serving set {set_name} from {root} on http://{args.host}:{port} "
+    print(f"specgen: serving {what} on http://{args.host}:{port} "
           f"({args.workers} worker{'s' if args.workers > 1 else ''})", flush=True)
     server = uvicorn.Server(config)
     if args.workers == 1:

@@ -1,0 +1,121 @@
+"""What ``specgen serve`` runs for a descriptor set: which generated stub, in front of which backend.
+
+- The stub: a bundled set's is committed under ``build/`` (``specgen._generated.<set>.server``);
+  any other set's (a file or module of your own) is generated on the fly into a private folder
+  and imported from there, so no ``specgen build`` is needed first.
+- The backend is chosen by what the set declares, not by its name: a set with the registry's
+  routes (``REGISTRY_ROUTES``) gets the filesystem registry backend, and whatever handler methods
+  that backend lacks (routes a set adds) answer 501 ``UNSUPPORTED``; any other set gets
+  ``Unsupported`` alone.
+
+Worker processes (``--workers N``) rebuild the same app from the environment the parent sets
+(``app_from_env``): ``SPECGEN_SET``, ``SPECGEN_ROOT``, ``SPECGEN_UPLOAD_TTL``, ``SPECGEN_STUB``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import importlib.util
+import os
+import sys
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from specgen.descriptors import BUNDLED, load_set
+from specgen.distribution.routenames import BASE, BLOB, BLOB_UPLOAD, BLOB_UPLOAD_CHUNK, MANIFEST
+from specgen.errors import UserError
+from specgen.layout import DESCRIPTORS
+from specgen.model import DescriptorSet
+from specgen.server.runtime import App
+from specgen.server.unsupported import Unsupported
+
+#: The routes a set must declare to be served by the registry backend: enough to push and pull.
+#: Tags, catalog and referrers are served too when the set declares them.
+REGISTRY_ROUTES = (BASE, MANIFEST, BLOB, BLOB_UPLOAD, BLOB_UPLOAD_CHUNK)
+#: Environment variables a worker process reads its settings from.
+ENV_SET, ENV_ROOT, ENV_TTL, ENV_STUB = "SPECGEN_SET", "SPECGEN_ROOT", "SPECGEN_UPLOAD_TTL", "SPECGEN_STUB"
+
+
+def is_registry(dset: DescriptorSet) -> bool:
+    """Whether ``dset`` declares the registry routes the registry backend implements."""
+    names = {route.name for route in dset.routes}
+    return all(name in names for name in REGISTRY_ROUTES)
+
+
+def is_bundled(spec: str, dset: DescriptorSet) -> bool:
+    """Whether ``spec`` named a bundled set (whose stub is committed under ``build/``), not a set of
+    the same name found first on ``SPECGEN_PATH``."""
+    if spec not in BUNDLED or dset.name != spec:
+        return False
+    module = sys.modules.get(f"specgen.descriptors.{spec}")
+    source = getattr(module, "__file__", None)
+    return (source is not None and Path(source).resolve().parent.parent == DESCRIPTORS.resolve()
+            and getattr(module, "DESCRIPTOR_SET", None) is dset)
+
+
+def committed_stub(set_name: str) -> ModuleType:
+    """A bundled set's committed stub, ``specgen._generated.<set>.server``."""
+    try:
+        return importlib.import_module(f"specgen._generated.{set_name}.server")
+    except ModuleNotFoundError as exc:
+        raise UserError(f"no generated server for bundled set {set_name!r} in this installation: "
+                        f"run `specgen build` ({exc})") from None
+
+
+def write_stub(dset: DescriptorSet, folder: Path) -> Path:
+    """Generate ``dset``'s server stub as a package inside ``folder``; returns the package's folder
+    (named after a hash of the generated code, so two sets never share a module name)."""
+    from specgen.outputs.server import outputs
+
+    files = list(outputs(dset))
+    digest = hashlib.sha256(b"".join(path.encode() + b"\0" + data for path, data in files)).hexdigest()
+    package = folder / f"_specgen_stub_{digest[:16]}"
+    for path, data in files:
+        target = package / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+    return package
+
+
+def import_stub(package: Path) -> ModuleType:
+    """The ``server`` module of a stub package ``write_stub`` wrote."""
+    name = package.name
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, package / "__init__.py",
+                                                      submodule_search_locations=[str(package)])
+        if spec is None or spec.loader is None:  # pragma: no cover - the file was just written
+            raise ImportError(f"cannot import the generated stub in {package}")
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+    return importlib.import_module(f"{name}.server")
+
+
+def create_app(dset: DescriptorSet, server: ModuleType, root: str | None, *,
+               upload_ttl: float = 24 * 3600) -> App:
+    """The app serving ``dset`` through the stub ``server``: the registry backend under ``root``
+    for a registry set (``root`` required), else every request answers 501 ``UNSUPPORTED``."""
+    if not is_registry(dset):
+        return server.create_app(Unsupported(dset.name, server.HANDLER_METHODS))
+    if root is None:
+        raise ValueError(f"set {dset.name!r} is served by the registry backend, which needs a root")
+    from specgen.registry.app import create_app as registry_app
+
+    def with_fallback(backend: Any, **options: Any) -> App:
+        handlers = Unsupported(dset.name, server.HANDLER_METHODS, implemented=backend)
+        return server.create_app(handlers if handlers.unsupported else backend, **options)
+
+    shim = ModuleType(server.__name__)
+    shim.create_app = with_fallback  # type: ignore[attr-defined]
+    return registry_app(dset.name, root, dset=dset, server=shim, upload_ttl=upload_ttl)
+
+
+def app_from_env() -> App:
+    """Factory for uvicorn (``specgen serve``, also in each worker process)."""
+    dset = load_set(os.environ[ENV_SET])
+    stub = os.environ.get(ENV_STUB)
+    server = import_stub(Path(stub)) if stub else committed_stub(dset.name)
+    return create_app(dset, server, os.environ.get(ENV_ROOT) or None,
+                      upload_ttl=float(os.environ.get(ENV_TTL, 24 * 3600)))
