@@ -168,7 +168,7 @@ def test_schemathesis_every_operation(served):
     from hypothesis.errors import Unsatisfiable
     from schemathesis.generation import GenerationMode
 
-    from specgen.openapi import compile_openapi
+    from specgen.compilers.openapi import compile_openapi
 
     set_name, dset, url = served
     schema = schemathesis.openapi.from_dict(compile_openapi(dset, "3.1"))

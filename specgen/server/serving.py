@@ -67,7 +67,7 @@ def committed_stub(set_name: str) -> ModuleType:
 def write_stub(dset: DescriptorSet, folder: Path) -> Path:
     """Generate ``dset``'s server stub as a package inside ``folder``; returns the package's folder
     (named after a hash of the generated code, so two sets never share a module name)."""
-    from specgen.outputs.server import outputs
+    from specgen.compilers.server import outputs
 
     files = list(outputs(dset))
     digest = hashlib.sha256(b"".join(path.encode() + b"\0" + data for path, data in files)).hexdigest()
