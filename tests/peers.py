@@ -201,11 +201,6 @@ def start_docker_registry(workdir: Path, htpasswd: Path | None = None, port: int
 
 # --- specgen serve -------------------------------------------------------------------------------
 
-def specgen_serve_available() -> bool:
-    """Always true now that ``specgen serve`` is part of specgen (kept for callers that still ask)."""
-    return True
-
-
 def default_set() -> str:
     """The set ``specgen serve`` serves by default."""
     from specgen.descriptors import DEFAULT_SET

@@ -18,8 +18,6 @@ ROOT = Path(__file__).resolve().parents[1]
 def test_benchmark_script_smoke(tmp_path):
     if not peers.docker_registry_available():
         pytest.skip("docker-registry missing: install the Debian package 'docker-registry'")
-    if not peers.specgen_serve_available():
-        pytest.skip("`specgen serve` is not in this checkout yet (server branch not merged)")
     proc = subprocess.run(
         [sys.executable, str(ROOT / "benchmarks" / "run.py"), "--size-mib", "4", "--chunk-mib", "1",
          "--manifests", "5", "--runs", "1", "--pulls", "1", "--no-write", "--tmp", str(tmp_path)],
