@@ -10,11 +10,15 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from specgen.registry import digests
-
 from specgen.distribution.mediatypes import (  # noqa: F401  (re-exported for the handlers)
-    DOCKER_LIST, DOCKER_MANIFEST, IMAGE_TYPES, INDEX_TYPES, OCI_EMPTY as OCI_EMPTY_CONFIG, OCI_INDEX,
-    OCI_MANIFEST)
+    DOCKER_LIST,
+    DOCKER_MANIFEST,
+    IMAGE_TYPES,
+    INDEX_TYPES,
+    OCI_INDEX,
+    OCI_MANIFEST,
+)
+from specgen.registry import digests
 
 KNOWN = IMAGE_TYPES + INDEX_TYPES
 
