@@ -7,8 +7,8 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from registry_harness import CheckedClient, all_requests, digest
+
 from specgen.descriptors import load_set
 from specgen.registry.app import create_app
 
@@ -366,6 +366,40 @@ def test_name_too_long_is_name_invalid(reg):
     # neither set declares a 400 for Tags: the 255-character limit is distribution/reference's
     r = reg.get(f"/v2/{name}/tags/list", declared=False)
     assert r.status_code == 400 and error_code(r) == "NAME_INVALID"
+
+
+# -- Locations: on the root the client addressed, proxies considered --------------------------------
+
+PROXIED = [
+    ({"Forwarded": "proto=https;host=registry.example"}, "https://registry.example"),
+    ({"X-Forwarded-Proto": "https", "X-Forwarded-Host": "mirror.example:8443, inner.example"},
+     "https://mirror.example:8443"),
+    ({"Forwarded": 'for=10.0.0.1;proto=https;host="registry.example:444", proto=http',
+      "X-Forwarded-Host": "ignored.example"}, "https://registry.example:444"),  # Forwarded wins
+    ({"X-Forwarded-Host": "a b"}, "http://registry.test"),  # no host: the request's own root
+    ({}, "http://registry.test"),
+]
+
+
+@pytest.mark.parametrize("headers,root", PROXIED, ids=["forwarded", "x-forwarded", "both", "bogus", "none"])
+def test_locations_are_on_the_root_the_client_addressed(reg, headers, root):
+    data = b"located"
+    r = reg.post("/v2/lib/app/blobs/uploads/", headers=headers)
+    assert r.status_code == 202 and r.headers["Location"].startswith(f"{root}/v2/lib/app/blobs/uploads/")
+    upload = r.headers["Location"]
+    r = reg.patch(upload, content=data[:3], headers={**headers, "Content-Range": "0-2"})
+    assert r.status_code == 202 and r.headers["Location"] == upload
+    assert reg.get(upload, headers=headers).headers["Location"] == upload
+    r = reg.put(f"{upload}?digest={digest(data)}", content=data[3:], headers=headers)
+    assert r.status_code == 201 and r.headers["Location"] == f"{root}/v2/lib/app/blobs/{digest(data)}"
+    r = reg.post(f"/v2/other/blobs/uploads/?digest={digest(b'mono')}", content=b"mono", headers=headers)
+    assert r.headers["Location"] == f"{root}/v2/other/blobs/{digest(b'mono')}"
+    r = reg.post(f"/v2/third/blobs/uploads/?mount={digest(data)}&from=lib/app", headers=headers)
+    assert r.status_code == 201 and r.headers["Location"] == f"{root}/v2/third/blobs/{digest(data)}"
+    r = reg.request("PUT", "/v2/lib/app/manifests/v1", content=json.dumps(oci(reg)).encode(),
+                    headers={**headers, "Content-Type": OCI_MANIFEST})
+    d = r.headers["Docker-Content-Digest"]
+    assert r.status_code == 201 and r.headers["Location"] == f"{root}/v2/lib/app/manifests/{d}"
 
 
 # -- coverage: last, so every test above has run -----------------------------------------------------
