@@ -20,12 +20,9 @@ def _unknown(reference: str, by_tag: bool) -> APIError:
 
 class Manifests(Entity):
     async def _resolve(self, name: str, reference: str) -> tuple[str, bool]:
-        """(digest, whether by tag) of an existing manifest, else ``APIError``."""
+        """(digest, whether by tag) of ``reference``; ``APIError`` for a tag that is not there."""
         if ":" in reference:
-            digest = checked_digest(reference, "DIGEST_INVALID", "TAG_INVALID")
-            if await self.driver.manifest_media_type(name, digest) is None:
-                raise _unknown(reference, False)
-            return digest, False
+            return checked_digest(reference, "DIGEST_INVALID", "TAG_INVALID"), False
         found = await self.driver.get_tag(name, reference)
         if found is None:
             raise _unknown(reference, True)
@@ -35,23 +32,25 @@ class Manifests(Entity):
         name = repository(request)
         reference = request.reference
         digest, by_tag = await self._resolve(name, reference)
-        media_type = await self.driver.manifest_media_type(name, digest)
-        if media_type is None:
-            raise _unknown(reference, by_tag)
+        data = b""
+        if request.head:
+            media_type = await self.driver.manifest_media_type(name, digest)
+            size = await self.driver.stat_blob(digest) if media_type is not None else None
+            if media_type is None or size is None:
+                raise _unknown(reference, by_tag)
+        else:
+            found = await self.driver.get_manifest(name, digest)
+            if found is None:
+                raise _unknown(reference, by_tag)
+            data, media_type = found
         accept = [a.split(";")[0].strip() for a in request.headers.get("accept", "").split(",") if a.strip()]
         if by_tag and accept and not any(a in ("*/*", media_type) or a.endswith("/*") for a in accept):
             raise APIError("MANIFEST_UNKNOWN", "NAME_UNKNOWN",
                            message=f"manifest of type {media_type} not accepted", detail={"Tag": reference})
         headers = {"Content-Type": media_type, "Docker-Content-Digest": digest, "Etag": f'"{digest}"'}
         if request.head:
-            size = await self.driver.stat_blob(digest)
-            if size is None:
-                raise _unknown(reference, by_tag)
             return Response(200, {**headers, "Content-Length": str(size)})
-        found = await self.driver.get_manifest(name, digest)
-        if found is None:
-            raise _unknown(reference, by_tag)
-        return Response(200, headers, found[0])
+        return Response(200, headers, data)
 
     async def check_manifest(self, request: ManifestRequest) -> Response:
         """HEAD, where the set declares it (``request.head`` is set)."""

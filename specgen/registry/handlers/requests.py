@@ -2,9 +2,9 @@
 classes satisfy (``build/<set>/server/handlers.py``), so one backend serves each set and mypy proves
 it (``tests/test_registry_interface.py``).
 
-Path and query parameters are read as the generated classes' typed attributes. A parameter one set
-declares and another does not (``digest-algorithm``, ``artifactType``) is read with ``optional``;
-headers a set may not declare are read from ``headers`` (they are there either way).
+Path and query parameters are read as the generated classes' typed attributes. A query parameter
+one set declares and another does not (``digest-algorithm``) is read with ``optional``; headers a
+set may not declare are read from ``headers`` (they are there either way).
 """
 
 from __future__ import annotations
@@ -29,6 +29,8 @@ class AnyRequest(Protocol):
 
     @property
     def scope(self) -> Mapping[str, Any]: ...
+
+    def query(self, name: str) -> str | None: ...
 
     def stream(self) -> AsyncIterator[bytes]: ...
 
@@ -106,6 +108,11 @@ class RepositoryPageRequest(RepositoryRequest, PageRequest, Protocol):
     pass
 
 
-def optional(request: object, attribute: str) -> Any:
-    """A parameter only some sets declare (the runtime sets the attributes a set declares)."""
-    return getattr(request, attribute, None)
+def optional(request: AnyRequest, attribute: str, query: str) -> str | None:
+    """A query parameter only some sets declare: the typed attribute where the request class has
+    one (the runtime sets each declared parameter), else the query as sent, so that every set is
+    served alike."""
+    if hasattr(request, attribute):
+        value = getattr(request, attribute)
+        return None if value is None else str(value)
+    return request.query(query)

@@ -37,7 +37,7 @@ _NAME = NAME_REGEXP.python
 class Uploads(Entity):
     # -- starting -----------------------------------------------------------------------------------
     async def _new_upload(self, request: RepositoryRequest, name: str) -> Response:
-        algorithm = optional(request, "digest_algorithm") or "sha256"  # oci_v1_1 declares it
+        algorithm = optional(request, "digest_algorithm", "digest-algorithm") or "sha256"
         if algorithm not in digests.ALGORITHMS:
             raise APIError("DIGEST_INVALID", message=f"unsupported digest algorithm {algorithm!r}")
         info = await self.driver.create_upload(name, algorithm)
