@@ -65,7 +65,9 @@ def test_kill_mid_upload_then_restart_resumes_and_keeps_committed_blobs(server):
     t = threading.Thread(target=doomed_patch)
     t.start()
     assert sent.wait(10)
-    time.sleep(0.5)  # let the server take in and write part of the chunk
+    # until the server is taking in the chunk: it holds the session's lock (the filesystem driver's)
+    session = peer.extra["root"] / "repositories" / "crash" / "_uploads" / upload_path.rsplit("/", 1)[1]
+    _until(lambda: _locked(session / "lock"), "the server to take in the chunk")
     os.killpg(os.getpgid(peer.pid), signal.SIGKILL)
     peer.proc.wait(10)
     release.set()
@@ -88,9 +90,11 @@ def test_kill_mid_upload_then_restart_resumes_and_keeps_committed_blobs(server):
 
 def test_workers_share_one_root(server):
     peer = server(workers=2)
-    time.sleep(0.5)
-    children = [p for p in os.listdir("/proc") if p.isdigit() and _pgid(int(p)) == os.getpgid(peer.pid)]
-    assert len(children) >= 3  # the supervisor and two workers
+
+    def group() -> list[str]:
+        return [p for p in os.listdir("/proc") if p.isdigit() and _pgid(int(p)) == os.getpgid(peer.pid)]
+
+    _until(lambda: len(group()) >= 3, "the supervisor and two workers")
     blobs = [os.urandom(300_000 + i) for i in range(6)]
     for data in blobs:
         loc = httpx.post(peer.url + "/v2/multi/blobs/uploads/").headers["Location"]
@@ -103,6 +107,33 @@ def test_workers_share_one_root(server):
         assert r.status_code == 201, r.text
     for data in blobs:
         assert httpx.get(f"{peer.url}/v2/multi/blobs/{sha256(data)}").content == data
+
+
+def _until(condition, what: str, timeout: float = 10) -> None:
+    """Poll ``condition`` until it holds (errors count as not yet), failing after ``timeout`` s."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if condition():
+                return
+        except OSError:
+            pass
+        time.sleep(0.01)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def _locked(path) -> bool:
+    """Whether another process holds an ``flock`` on ``path``."""
+    import fcntl
+
+    fd = os.open(path, os.O_RDWR)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(fd)
+    return False
 
 
 def _pgid(pid: int) -> int | None:
@@ -206,11 +237,12 @@ def test_client_leaving_in_the_middle_of_a_raw_body(server):
     host, port = peer.url.removeprefix("http://").split(":")
     loc = httpx.post(peer.url + "/v2/gone/blobs/uploads/").headers["Location"]
     path = httpx.URL(loc).path
+    lock = peer.extra["root"] / "repositories" / "gone" / "_uploads" / path.rsplit("/", 1)[1] / "lock"
     with socket.create_connection((host, int(port))) as sock:
         _http(sock, (f"PATCH {path} HTTP/1.1\r\nHost: x\r\nContent-Length: {8 * MiB}\r\n"
                      "Content-Range: 0-8388607\r\n\r\n").encode() + os.urandom(MiB))
-        time.sleep(0.3)
-    time.sleep(0.3)
+        _until(lambda: _locked(lock), "the server to take in the body")
+    _until(lambda: not _locked(lock), "the server to give the session up")
     r = httpx.get(loc)
     assert r.status_code == 204 and r.headers["Range"] == "0-0"  # nothing acknowledged
     r = httpx.patch(loc, content=b"abc", headers={"Content-Range": "0-2"})
