@@ -7,8 +7,8 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from registry_harness import CheckedClient, all_requests, digest
+
 from specgen.descriptors import load_set
 from specgen.registry.app import create_app
 
@@ -366,6 +366,96 @@ def test_name_too_long_is_name_invalid(reg):
     # neither set declares a 400 for Tags: the 255-character limit is distribution/reference's
     r = reg.get(f"/v2/{name}/tags/list", declared=False)
     assert r.status_code == 400 and error_code(r) == "NAME_INVALID"
+
+
+# -- Locations: on the root the client addressed, proxies considered --------------------------------
+
+PROXIED = [
+    ({"Forwarded": "proto=https;host=registry.example"}, "https://registry.example"),
+    ({"X-Forwarded-Proto": "https", "X-Forwarded-Host": "mirror.example:8443, inner.example"},
+     "https://mirror.example:8443"),
+    ({"Forwarded": 'for=10.0.0.1;proto=https;host="registry.example:444", proto=http',
+      "X-Forwarded-Host": "ignored.example"}, "https://registry.example:444"),  # Forwarded wins
+    ({"X-Forwarded-Host": "a b"}, "http://registry.test"),  # no host: the request's own root
+    ({}, "http://registry.test"),
+]
+
+
+@pytest.mark.parametrize("headers,root", PROXIED, ids=["forwarded", "x-forwarded", "both", "bogus", "none"])
+def test_locations_are_on_the_root_the_client_addressed(reg, headers, root):
+    data = b"located"
+    r = reg.post("/v2/lib/app/blobs/uploads/", headers=headers)
+    assert r.status_code == 202 and r.headers["Location"].startswith(f"{root}/v2/lib/app/blobs/uploads/")
+    upload = r.headers["Location"]
+    r = reg.patch(upload, content=data[:3], headers={**headers, "Content-Range": "0-2"})
+    assert r.status_code == 202 and r.headers["Location"] == upload
+    assert reg.get(upload, headers=headers).headers["Location"] == upload
+    r = reg.put(f"{upload}?digest={digest(data)}", content=data[3:], headers=headers)
+    assert r.status_code == 201 and r.headers["Location"] == f"{root}/v2/lib/app/blobs/{digest(data)}"
+    r = reg.post(f"/v2/other/blobs/uploads/?digest={digest(b'mono')}", content=b"mono", headers=headers)
+    assert r.headers["Location"] == f"{root}/v2/other/blobs/{digest(b'mono')}"
+    r = reg.post(f"/v2/third/blobs/uploads/?mount={digest(data)}&from=lib/app", headers=headers)
+    assert r.status_code == 201 and r.headers["Location"] == f"{root}/v2/third/blobs/{digest(data)}"
+    r = reg.request("PUT", "/v2/lib/app/manifests/v1", content=json.dumps(oci(reg)).encode(),
+                    headers={**headers, "Content-Type": OCI_MANIFEST})
+    d = r.headers["Docker-Content-Digest"]
+    assert r.status_code == 201 and r.headers["Location"] == f"{root}/v2/lib/app/manifests/{d}"
+
+
+# -- composition: drivers by name, routes by name ---------------------------------------------------
+
+def test_create_app_takes_a_storage_driver_by_name_with_its_params(tmp_path, monkeypatch):
+    from specgen.errors import UserError
+
+    root = tmp_path / "by-params"
+    app = create_app("oci_v1_1", driver="filesystem", driver_params={"root": str(root)})
+    client = CheckedClient(app, load_set("oci_v1_1"))
+    try:
+        d = client.push_blob("lib/app", b"stored by the filesystem driver")
+        assert (root / "blobs" / "sha256" / d[7:9] / d[7:] / "data").is_file()
+    finally:
+        client.close()
+    with pytest.raises(UserError, match="unknown storage driver 'nope'"):
+        create_app("oci_v1_1", str(tmp_path), driver="nope")
+
+    from specgen.registry.app import create_app_from_env
+
+    monkeypatch.delenv("SPECGEN_ROOT", raising=False)
+    monkeypatch.setenv("SPECGEN_SET", "registry_v2")
+    monkeypatch.setenv("SPECGEN_DRIVER", "filesystem")
+    monkeypatch.setenv("SPECGEN_DRIVER_PARAMS", json.dumps({"root": str(tmp_path / "from-env")}))
+    client = CheckedClient(create_app_from_env(), load_set("registry_v2"))
+    try:
+        client.push_blob("env", b"x")
+        assert (tmp_path / "from-env" / "repositories" / "env").is_dir()
+    finally:
+        client.close()
+    monkeypatch.setenv("SPECGEN_DRIVER_PARAMS", "[1]")
+    with pytest.raises(UserError, match="JSON object"):
+        create_app_from_env()
+
+
+def test_each_route_is_served_by_the_entity_registered_for_its_name(tmp_path):
+    import re
+
+    from specgen.errors import UserError
+    from specgen.registry.handlers import Registry
+    from specgen.registry.storage.filesystem import FilesystemDriver
+    from specgen.server.runtime import Operation, Route
+
+    registry = Registry(FilesystemDriver(tmp_path), load_set("oci_v1_1"))
+    assert type(registry.routes["manifest"]).__name__ == "Manifests"
+    assert registry.routes["blob-upload"] is registry.routes["blob-upload-chunk"]
+
+    def route(name: str, handler: str) -> Route:
+        op = Operation(handler=handler, request_class=object, method="GET", name="", params=())
+        return Route(name=name, doc_path="/x", regex=re.compile("/x"), methods={"GET": (op,)})
+
+    registry.check_routes([route("blob", "fetch_blob"), route("base", "get_base")])
+    with pytest.raises(UserError, match="no handlers for route 'mystery'"):
+        registry.check_routes([route("mystery", "get_base")])
+    with pytest.raises(UserError, match="'get_base' of route 'blob' is not one of Blobs'"):
+        registry.check_routes([route("blob", "get_base")])
 
 
 # -- coverage: last, so every test above has run -----------------------------------------------------

@@ -1,7 +1,8 @@
-"""The reference registry: a hand-written filesystem backend behind the generated server stub.
+"""The reference registry: a hand-written backend behind the generated server stub.
 
-``storage`` keeps blobs content-addressed and links them per repository; ``uploads`` keeps upload
-sessions (data, offset and a serialised hash state) on disk so any worker process can continue
-them; ``manifests`` validates manifests; ``handlers.Registry`` implements the generated handler
-interface; ``app`` builds the ASGI app for a set and a root.
+``storage`` is where data lives: the driver interface, drivers by name, and the filesystem driver
+(content-addressed blobs, per-repository links, upload sessions any worker process can continue);
+``handlers`` has one module per entity (base, blobs, uploads, manifests, tags, catalog, referrers),
+composed into ``handlers.Registry``, which implements the generated handler interface;
+``manifests`` validates manifests; ``app`` builds the ASGI app for a set and a storage driver.
 """

@@ -94,6 +94,7 @@ class Hasher:
     def hexdigest(self) -> str:
         if self._py is not None:
             return self._py.hexdigest()
+        assert self._ctx is not None  # one of the two is set
         ctx = ctypes.create_string_buffer(self._ctx.raw, _CTX_SIZE)
         out = ctypes.create_string_buffer(_SIZES[self.algorithm])
         getattr(_LIB, f"{_PREFIX[self.algorithm]}_Final")(out, ctx)

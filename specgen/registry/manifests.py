@@ -1,7 +1,7 @@
 """Manifest checks: media type, JSON schema of the set, and what a manifest references.
 
-The schema comes from the descriptor set (``specgen.bodies.manifest_schema`` when present, else
-``dset.schemas[media_type]``); without one, a structural check of the descriptors stands in.
+The schema comes from the descriptor set (``specgen.bodies.manifest_schema``); without one, a
+structural check of the descriptors stands in.
 """
 
 from __future__ import annotations
@@ -10,11 +10,10 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from specgen import bodies
+from specgen.distribution.mediatypes import IMAGE_TYPES, INDEX_TYPES, OCI_INDEX, OCI_MANIFEST
+from specgen.model import DescriptorSet
 from specgen.registry import digests
-
-from specgen.distribution.mediatypes import (  # noqa: F401  (re-exported for the handlers)
-    DOCKER_LIST, DOCKER_MANIFEST, IMAGE_TYPES, INDEX_TYPES, OCI_EMPTY as OCI_EMPTY_CONFIG, OCI_INDEX,
-    OCI_MANIFEST)
 
 KNOWN = IMAGE_TYPES + INDEX_TYPES
 
@@ -33,24 +32,14 @@ class Parsed:
     annotations: dict | None
 
 
-def _schema_for(dset: Any, media_type: str) -> dict | None:
-    try:
-        from specgen import bodies  # the openapi helper's module, once on main
-        return bodies.manifest_schema(dset, media_type)
-    except (ImportError, AttributeError):
-        schemas = getattr(dset, "schemas", {}) or {}
-        schema = schemas.get(media_type)
-        return schema if isinstance(schema, dict) and schema else None
-
-
 _VALIDATORS: dict[tuple[int, str], Any] = {}
 
 
-def _validator(dset: Any, media_type: str) -> Any:
+def _validator(dset: DescriptorSet, media_type: str) -> Any:
     """A compiled JSON Schema validator per (set, media type): building one costs milliseconds."""
     key = (id(dset), media_type)
     if key not in _VALIDATORS:
-        schema = _schema_for(dset, media_type)
+        schema = bodies.manifest_schema(dset, media_type)
         if schema is None:
             _VALIDATORS[key] = None
         else:
@@ -79,7 +68,7 @@ def _check_descriptor(desc: Any, where: str) -> str:
     return digest
 
 
-def parse(dset: Any, data: bytes, content_type: str | None) -> Parsed:
+def parse(dset: DescriptorSet, data: bytes, content_type: str | None) -> Parsed:
     """Validate a pushed manifest; ``ManifestInvalid`` with the reason."""
     try:
         # UTF-8 only (RFC 8259 8.1): json.loads(bytes) would also take UTF-16/32 and a BOM,

@@ -13,10 +13,9 @@
 from __future__ import annotations
 
 import asyncio
-import socket
-
 import os
 import select
+import socket
 
 import httptools
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol, RequestResponseCycle
@@ -35,7 +34,7 @@ class RawBody:
     ``prepare()`` and ``finish()`` run on the event loop; ``read_into()`` in between, in one thread.
     """
 
-    def __init__(self, protocol: "ZeroCopyHttpToolsProtocol", cycle: RequestResponseCycle, length: int):
+    def __init__(self, protocol: ZeroCopyHttpToolsProtocol, cycle: RequestResponseCycle, length: int):
         self.protocol, self.cycle, self.length = protocol, cycle, length
         self.initial = memoryview(b"")
         self.remaining = 0
@@ -97,7 +96,7 @@ class RawBody:
 
 
 class ZeroCopyCycle(RequestResponseCycle):
-    async def send(self, message) -> None:  # type: ignore[override]
+    async def send(self, message) -> None:
         if message["type"] != ZEROCOPY:
             await super().send(message)
             return
@@ -133,7 +132,7 @@ BODY_READ_SIZE = 1 << 20
 class ZeroCopyHttpToolsProtocol(HttpToolsProtocol):
     """Use as uvicorn's ``http`` protocol class."""
 
-    def connection_made(self, transport) -> None:  # type: ignore[override]
+    def connection_made(self, transport) -> None:
         super().connection_made(transport)
         sock = transport.get_extra_info("socket")
         if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
@@ -165,7 +164,7 @@ class ZeroCopyHttpToolsProtocol(HttpToolsProtocol):
         cycle = self.cycle
         if cycle is not None and type(cycle) is RequestResponseCycle and not cycle.response_started:
             cycle.__class__ = ZeroCopyCycle
-            extensions = self.scope.setdefault("extensions", {})  # type: ignore[typeddict-item]
+            extensions = self.scope.setdefault("extensions", {})
             extensions[ZEROCOPY] = {}
         length, chunked = None, False
         for name, value in self.headers:
@@ -176,10 +175,10 @@ class ZeroCopyHttpToolsProtocol(HttpToolsProtocol):
         cycle = self.cycle
         if (length or 0) >= BODY_READ_SIZE or chunked:
             if hasattr(self.transport, "max_size"):
-                self.transport.max_size = BODY_READ_SIZE  # type: ignore[attr-defined]
+                self.transport.max_size = BODY_READ_SIZE
         if (length is not None and length >= RAW_MIN and not chunked and cycle is not None
                 and isinstance(cycle, ZeroCopyCycle) and not self.pipeline):
             self.flow.pause_reading()  # until the app reads the body one way or the other
-            self.scope.setdefault("extensions", {})[RAW_BODY] = {  # type: ignore[typeddict-item]
+            self.scope.setdefault("extensions", {})[RAW_BODY] = {
                 "reader": RawBody(self, cycle, length)}
 

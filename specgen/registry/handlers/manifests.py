@@ -1,0 +1,124 @@
+"""The manifest route: fetch or check a manifest by tag or digest, push one (validated, its blobs
+and child manifests present, its subject recorded as a referrer), delete one or untag."""
+
+from __future__ import annotations
+
+from specgen.registry.handlers.common import Entity, Locations, checked_digest, repository
+from specgen.registry.handlers.requests import ManifestRequest
+from specgen.registry.hashing import Hasher
+from specgen.registry.manifests import ManifestInvalid, parse
+from specgen.server.runtime import APIError, Response
+
+#: Largest manifest accepted (distribution's limit).
+MAX_MANIFEST = 4 << 20
+
+
+def _unknown(reference: str, by_tag: bool) -> APIError:
+    return APIError("MANIFEST_UNKNOWN", "NAME_UNKNOWN", message="manifest unknown",
+                    detail={"Tag" if by_tag else "Digest": reference})
+
+
+class Manifests(Entity):
+    async def _resolve(self, name: str, reference: str) -> tuple[str, bool]:
+        """(digest, whether by tag) of ``reference``; ``APIError`` for a tag that is not there."""
+        if ":" in reference:
+            return checked_digest(reference, "DIGEST_INVALID", "TAG_INVALID"), False
+        found = await self.driver.get_tag(name, reference)
+        if found is None:
+            raise _unknown(reference, True)
+        return found, True
+
+    async def get_manifest(self, request: ManifestRequest) -> Response:
+        name = repository(request)
+        reference = request.reference
+        digest, by_tag = await self._resolve(name, reference)
+        data = b""
+        if request.head:
+            media_type = await self.driver.manifest_media_type(name, digest)
+            size = await self.driver.stat_blob(digest) if media_type is not None else None
+            if media_type is None or size is None:
+                raise _unknown(reference, by_tag)
+        else:
+            found = await self.driver.get_manifest(name, digest)
+            if found is None:
+                raise _unknown(reference, by_tag)
+            data, media_type = found
+        accept = [a.split(";")[0].strip() for a in request.headers.get("accept", "").split(",") if a.strip()]
+        if by_tag and accept and not any(a in ("*/*", media_type) or a.endswith("/*") for a in accept):
+            raise APIError("MANIFEST_UNKNOWN", "NAME_UNKNOWN",
+                           message=f"manifest of type {media_type} not accepted", detail={"Tag": reference})
+        headers = {"Content-Type": media_type, "Docker-Content-Digest": digest, "Etag": f'"{digest}"'}
+        if request.head:
+            return Response(200, {**headers, "Content-Length": str(size)})
+        return Response(200, headers, data)
+
+    async def check_manifest(self, request: ManifestRequest) -> Response:
+        """HEAD, where the set declares it (``request.head`` is set)."""
+        return await self.get_manifest(request)
+
+    async def _body(self, request: ManifestRequest) -> bytes:
+        try:
+            return await request.read(MAX_MANIFEST)
+        except APIError as exc:
+            if exc.status != 413 or 413 in request.operation.failure_statuses:
+                raise
+            # a set that declares no 413 here (registry_v2) gets distribution's answer
+            raise APIError("MANIFEST_INVALID", message=f"manifest larger than {MAX_MANIFEST} bytes",
+                           headers=exc.headers) from None
+
+    async def put_manifest(self, request: ManifestRequest) -> Response:
+        name = repository(request)
+        reference = request.reference
+        data = await self._body(request)
+        try:
+            parsed = parse(self.ctx.dset, data, request.headers.get("content-type"))
+        except ManifestInvalid as exc:
+            raise APIError("MANIFEST_INVALID", message="manifest invalid", detail=str(exc)) from None
+        by_digest = ":" in reference
+        algorithm = checked_digest(reference, "DIGEST_INVALID", "MANIFEST_INVALID").partition(":")[0] \
+            if by_digest else "sha256"
+        hasher = Hasher(algorithm)
+        hasher.update(data)
+        digest = f"{algorithm}:{hasher.hexdigest()}"
+        if by_digest and digest != reference:
+            raise APIError("DIGEST_INVALID", "MANIFEST_INVALID", message="manifest digest did not match",
+                           detail=reference)
+        for blob in parsed.blobs:
+            if not await self.driver.repo_has_blob(name, blob):
+                raise APIError("MANIFEST_BLOB_UNKNOWN", "BLOB_UNKNOWN", message="blob unknown to registry",
+                               detail={"digest": blob})
+        for child in parsed.manifests:
+            if await self.driver.manifest_media_type(name, child) is None:
+                raise APIError("MANIFEST_BLOB_UNKNOWN", "MANIFEST_UNKNOWN", "BLOB_UNKNOWN",
+                               message="manifest unknown to registry", detail={"digest": child})
+        await self.driver.put_manifest(name, digest, data, parsed.media_type)
+        if not by_digest:
+            await self.driver.set_tag(name, reference, digest)
+        headers = {"Location": Locations(self.ctx, request).manifest(name, digest), "Content-Length": "0",
+                   "Docker-Content-Digest": digest}
+        if parsed.subject is not None:
+            descriptor = {"mediaType": parsed.media_type, "digest": digest, "size": len(data)}
+            if parsed.artifact_type:
+                descriptor["artifactType"] = parsed.artifact_type
+            if parsed.annotations:
+                descriptor["annotations"] = parsed.annotations
+            await self.driver.add_referrer(name, parsed.subject["digest"], digest, descriptor)
+            headers["OCI-Subject"] = parsed.subject["digest"]
+        return Response(201, headers)
+
+    async def delete_manifest(self, request: ManifestRequest) -> Response:
+        name = repository(request)
+        reference = request.reference
+        if ":" not in reference:
+            if not await self.driver.delete_tag(name, reference):
+                raise _unknown(reference, True)
+            return Response(202, {"Content-Length": "0"})
+        digest = checked_digest(reference, "DIGEST_INVALID", "TAG_INVALID")
+        if await self.driver.manifest_media_type(name, digest) is None:
+            raise _unknown(reference, False)
+        for tag in await self.driver.tags(name):  # distribution untags a deleted manifest
+            if await self.driver.get_tag(name, tag) == digest:
+                await self.driver.delete_tag(name, tag)
+        await self.driver.delete_manifest(name, digest)
+        await self.driver.remove_referrer(name, digest)
+        return Response(202, {"Content-Length": "0"})

@@ -1,0 +1,278 @@
+"""``FilesystemDriver``: the registry's storage in a folder, shared by any number of worker
+processes on one machine (or nodes on one POSIX filesystem with working ``flock``).
+
+Its own optimisations stay behind the interface: blob reads are ``FileBody`` objects the server
+sends with ``sendfile(2)``; large uploads are read from the socket by a thread and written with
+``O_DIRECT`` (``ingest``). Durability: blob data is fsynced (and its folder entry) before a commit
+returns; links, tags and session state are renamed into place without an fsync of their own (after
+a crash each is either absent, or present with its content, or on some filesystems empty, which
+readers treat as absent).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+from specgen.registry.hashing import Hasher
+from specgen.registry.storage.driver import (
+    BlobBody,
+    BlobUnknown,
+    DigestMismatch,
+    IncomingBody,
+    StorageDriver,
+    UploadInfo,
+)
+from specgen.registry.storage.filesystem.files import Layout, atomic_write, fsync_dir, split_digest
+from specgen.registry.storage.filesystem.ingest import in_pool
+from specgen.registry.storage.filesystem.uploads import Sessions
+from specgen.server.runtime import FileBody
+
+
+def _after(items: list[str], last: str | None, limit: int | None) -> list[str]:
+    if last:
+        items = [i for i in items if i > last]
+    return items if limit is None else items[:limit]
+
+
+class FilesystemDriver(StorageDriver):
+    """Parameters: ``root``, the folder (created when missing)."""
+
+    name = "filesystem"
+
+    def __init__(self, root: str | os.PathLike[str]):
+        self.root = Path(root)
+        self.layout = Layout(self.root)
+        self.layout.blobs.mkdir(parents=True, exist_ok=True)
+        self.layout.repositories.mkdir(parents=True, exist_ok=True)
+        self.sessions = Sessions(self.layout, self._commit_file)
+
+    def __repr__(self) -> str:
+        return f"FilesystemDriver({str(self.root)!r})"
+
+    # -- blobs ------------------------------------------------------------------------------------
+    def _size(self, digest: str) -> int | None:
+        try:
+            return self.layout.blob(digest).stat().st_size
+        except (FileNotFoundError, NotADirectoryError):
+            return None
+
+    async def stat_blob(self, digest: str) -> int | None:
+        return self._size(digest)
+
+    async def read_blob(self, digest: str, offset: int = 0, count: int | None = None) -> BlobBody:
+        size = self._size(digest)
+        if size is None:
+            raise BlobUnknown(digest)
+        if count is None:
+            count = max(size - offset, 0)
+        return FileBody(self.layout.blob(digest), offset, count)
+
+    def _put_bytes(self, digest: str, data: bytes) -> None:
+        alg, hexd = split_digest(digest)
+        hasher = Hasher(alg)
+        hasher.update(data)
+        if hasher.hexdigest() != hexd:
+            raise DigestMismatch(digest, len(data))
+        dest = self.layout.blob(digest)
+        if not dest.exists():
+            atomic_write(dest, data)
+
+    async def put_blob(self, digest: str, data: bytes) -> None:
+        await in_pool(self._put_bytes, digest, data)
+
+    async def delete_blob(self, digest: str) -> bool:
+        path = self.layout.blob(digest)
+        try:
+            path.unlink()
+        except FileNotFoundError:
+            return False
+        shutil.rmtree(path.parent, ignore_errors=True)
+        return True
+
+    def _commit_file(self, src: Path, digest: str, name: str) -> None:
+        """Move an fsynced upload into place as blob ``digest`` (kept as is if already there)."""
+        dest = self.layout.blob(digest)
+        if dest.exists():
+            src.unlink(missing_ok=True)
+        else:
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(src, dest)
+            fsync_dir(dest.parent)
+        self._link(name, digest)
+
+    # -- repository links -------------------------------------------------------------------------
+    def _link(self, name: str, digest: str) -> None:
+        link = self.layout.layer_link(name, digest)
+        if not link.exists():
+            atomic_write(link, digest.encode(), fsync=False)
+
+    async def link_blob(self, name: str, digest: str) -> None:
+        self._link(name, digest)
+
+    async def unlink_blob(self, name: str, digest: str) -> bool:
+        link = self.layout.layer_link(name, digest)
+        try:
+            link.unlink()
+        except FileNotFoundError:
+            return False
+        shutil.rmtree(link.parent, ignore_errors=True)
+        return True
+
+    async def repo_has_blob(self, name: str, digest: str) -> bool:
+        return (self.layout.layer_link(name, digest).exists()
+                or self.layout.revision_link(name, digest).exists())
+
+    async def repository_exists(self, name: str) -> bool:
+        d = self.layout.repo(name)
+        return (d / "_manifests").is_dir() or (d / "_layers").is_dir()
+
+    async def repositories(self, last: str | None = None, limit: int | None = None) -> list[str]:
+        base = self.layout.repositories
+        out = []
+        for dirpath, dirnames, _ in os.walk(base):
+            if "_manifests" in dirnames or "_layers" in dirnames:
+                out.append(Path(dirpath).relative_to(base).as_posix())
+            dirnames[:] = [d for d in dirnames if not d.startswith("_")]
+        return _after(sorted(out), last, limit)
+
+    # -- manifests --------------------------------------------------------------------------------
+    def _put_manifest(self, name: str, digest: str, data: bytes, media_type: str) -> None:
+        self._put_bytes(digest, data)
+        atomic_write(self.layout.revision_link(name, digest), media_type.encode(), fsync=False)
+
+    async def put_manifest(self, name: str, digest: str, data: bytes, media_type: str) -> None:
+        self.layout.repo(name)  # refuse a bad name before any work
+        await in_pool(self._put_manifest, name, digest, data, media_type)
+
+    async def manifest_media_type(self, name: str, digest: str) -> str | None:
+        try:
+            media_type = self.layout.revision_link(name, digest).read_text()
+        except (FileNotFoundError, NotADirectoryError):
+            return None
+        return media_type or _media_type_of(self.layout.blob(digest))  # emptied by a crash
+
+    async def get_manifest(self, name: str, digest: str) -> tuple[bytes, str] | None:
+        media_type = await self.manifest_media_type(name, digest)
+        if media_type is None:
+            return None
+        try:
+            return self.layout.blob(digest).read_bytes(), media_type
+        except FileNotFoundError:
+            return None
+
+    async def delete_manifest(self, name: str, digest: str) -> bool:
+        link = self.layout.revision_link(name, digest)
+        try:
+            link.unlink()
+        except FileNotFoundError:
+            return False
+        shutil.rmtree(link.parent, ignore_errors=True)
+        return True
+
+    async def manifests(self, name: str) -> list[str]:
+        base = self.layout.revisions(name)
+        out = []
+        try:
+            algorithms = os.listdir(base)
+        except FileNotFoundError:
+            return []
+        for alg in algorithms:
+            for hexd in os.listdir(base / alg):
+                if (base / alg / hexd / "link").exists():
+                    out.append(f"{alg}:{hexd}")
+        return sorted(out)
+
+    # -- tags -------------------------------------------------------------------------------------
+    async def set_tag(self, name: str, tag: str, digest: str) -> None:
+        atomic_write(self.layout.tag_dir(name, tag) / "current" / "link", digest.encode(), fsync=False)
+
+    async def get_tag(self, name: str, tag: str) -> str | None:
+        try:
+            digest = (self.layout.tag_dir(name, tag) / "current" / "link").read_text()
+        except (FileNotFoundError, NotADirectoryError):
+            return None
+        return digest if ":" in digest else None  # empty after a crash: as if never tagged
+
+    async def delete_tag(self, name: str, tag: str) -> bool:
+        d = self.layout.tag_dir(name, tag)
+        if not (d / "current" / "link").exists():
+            return False
+        shutil.rmtree(d, ignore_errors=True)
+        return True
+
+    async def tags(self, name: str, last: str | None = None, limit: int | None = None) -> list[str]:
+        d = self.layout.tags(name)
+        try:
+            found = sorted(t for t in os.listdir(d) if (d / t / "current" / "link").exists())
+        except FileNotFoundError:
+            return []
+        return _after(found, last, limit)
+
+    # -- referrers --------------------------------------------------------------------------------
+    async def add_referrer(self, name: str, subject: str, digest: str, descriptor: dict) -> None:
+        alg, hexd = split_digest(digest)
+        atomic_write(self.layout.referrers_of(name, subject) / f"{alg}-{hexd}",
+                     json.dumps(descriptor, sort_keys=True).encode())
+
+    async def referrers(self, name: str, subject: str) -> list[dict]:
+        d = self.layout.referrers_of(name, subject)
+        try:
+            entries = sorted(os.listdir(d))
+        except FileNotFoundError:
+            return []
+        out = []
+        for entry in entries:
+            if entry.startswith(".tmp-"):
+                continue
+            try:
+                out.append(json.loads((d / entry).read_bytes()))
+            except (OSError, ValueError):
+                continue
+        return out
+
+    async def remove_referrer(self, name: str, digest: str) -> None:
+        alg, hexd = split_digest(digest)
+        base = self.layout.referrers(name)
+        if base.is_dir():
+            for path in base.glob(f"*/*/{alg}-{hexd}"):
+                path.unlink(missing_ok=True)
+
+    # -- upload sessions --------------------------------------------------------------------------
+    async def create_upload(self, name: str, algorithm: str = "sha256") -> UploadInfo:
+        return self.sessions.create(name, algorithm)
+
+    async def upload_status(self, name: str, upload_id: str) -> UploadInfo:
+        return self.sessions.status(name, upload_id)
+
+    async def append_upload(self, name: str, upload_id: str, body: IncomingBody,
+                            start: int | None = None, end: int | None = None) -> UploadInfo:
+        return await self.sessions.append(name, upload_id, body, start, end)
+
+    async def commit_upload(self, name: str, upload_id: str, body: IncomingBody, digest: str,
+                            start: int | None = None) -> int:
+        split_digest(digest)
+        return await self.sessions.finish(name, upload_id, body, digest, start)
+
+    async def cancel_upload(self, name: str, upload_id: str) -> None:
+        self.sessions.cancel(name, upload_id)
+
+    async def list_uploads(self) -> list[UploadInfo]:
+        return self.sessions.list()
+
+    async def purge_uploads(self, older_than: float, now: float | None = None) -> int:
+        return self.sessions.purge(older_than, now)
+
+
+def _media_type_of(path: Path) -> str:
+    """The mediaType field of a stored manifest (when its link lost the media type in a crash)."""
+    try:
+        doc = json.loads(path.read_bytes())
+        return str(doc.get("mediaType") or "application/vnd.oci.image.manifest.v1+json")
+    except (OSError, ValueError, AttributeError):
+        return "application/octet-stream"
+
+
+

@@ -1,0 +1,112 @@
+"""The filesystem driver's layout under its root, and crash-safe file writes.
+
+Layout (the same as distribution's, trimmed)::
+
+    blobs/<alg>/<hex[:2]>/<hex>/data                            every blob (and manifest) once
+    repositories/<name>/_layers/<alg>/<hex>/link                  blob linked into a repository
+    repositories/<name>/_manifests/revisions/<alg>/<hex>/link     manifest (content: media type)
+    repositories/<name>/_manifests/tags/<tag>/current/link        tag (content: digest)
+    repositories/<name>/_referrers/<alg>/<hex>/<alg>-<hex>        referrer descriptor (JSON) of a subject
+    repositories/<name>/_uploads/<id>/{data,state.json,lock}      upload session
+
+Every file is written to a temporary name, fsynced and renamed, so a crash leaves either the old
+state or the new one, never a partial blob, link or state file.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+from specgen.registry.storage.driver import InvalidName
+
+
+def atomic_write(path: Path, data: bytes, fsync: bool = True) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            if fsync:
+                f.flush()
+                os.fdatasync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+
+
+def fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def split_digest(digest: str) -> tuple[str, str]:
+    """``"alg:hex"`` → (alg, hex), refusing what would not be one path component each."""
+    alg, sep, hexd = digest.partition(":")
+    if not sep or not alg or not hexd or "/" in digest or alg.startswith(".") or hexd.startswith("."):
+        raise InvalidName(f"not a digest: {digest!r}")
+    return alg, hexd
+
+
+def _component(value: str, what: str) -> str:
+    if not value or "/" in value or value.startswith(".") or "\0" in value:
+        raise InvalidName(f"invalid {what}: {value!r}")
+    return value
+
+
+class Layout:
+    """Paths of everything under ``root``; names are checked so none leaves its place."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        self.blobs = root / "blobs"
+        self.repositories = root / "repositories"
+
+    def blob(self, digest: str) -> Path:
+        alg, hexd = split_digest(digest)
+        return self.blobs / alg / hexd[:2] / hexd / "data"
+
+    def repo(self, name: str) -> Path:
+        # names follow the reference grammar, whose components never start with "." or "_"
+        # (so no "..", and no clash with the "_layers"-style folders); the driver re-checks
+        if not name or "\0" in name or any(not p or p[0] in "._" for p in name.split("/")):
+            raise InvalidName(f"invalid repository name: {name!r}")
+        return self.repositories / name
+
+    def layer_link(self, name: str, digest: str) -> Path:
+        alg, hexd = split_digest(digest)
+        return self.repo(name) / "_layers" / alg / hexd / "link"
+
+    def revisions(self, name: str) -> Path:
+        return self.repo(name) / "_manifests" / "revisions"
+
+    def revision_link(self, name: str, digest: str) -> Path:
+        alg, hexd = split_digest(digest)
+        return self.revisions(name) / alg / hexd / "link"
+
+    def tags(self, name: str) -> Path:
+        return self.repo(name) / "_manifests" / "tags"
+
+    def tag_dir(self, name: str, tag: str) -> Path:
+        return self.tags(name) / _component(tag, "tag")
+
+    def referrers(self, name: str) -> Path:
+        return self.repo(name) / "_referrers"
+
+    def referrers_of(self, name: str, subject: str) -> Path:
+        alg, hexd = split_digest(subject)
+        return self.referrers(name) / alg / hexd
+
+    def uploads(self, name: str) -> Path:
+        return self.repo(name) / "_uploads"
+
+    def upload(self, name: str, upload_id: str) -> Path:
+        return self.uploads(name) / _component(upload_id, "upload id")
