@@ -495,6 +495,34 @@ def test_serve_refuses_port_out_of_range(tmp_path, port):
     _refused(serve("--root", str(tmp_path / "r"), "--port", port), "port")
 
 
+def test_serve_refuses_unknown_storage_driver_and_malformed_params(tmp_path):
+    _refused(serve("--driver", "nope", "--root", str(tmp_path / "r"), "--port", "0"), "nope", "filesystem")
+    _refused(serve("--driver-param", "novalue", "--root", str(tmp_path / "r"), "--port", "0"), "KEY=VALUE")
+
+
+def test_serve_takes_the_driver_and_its_params_from_flags(tmp_path):
+    """``--driver-param root=DIR`` is the filesystem driver's root: a blob pushed lands there."""
+    import peers
+
+    store, log = tmp_path / "by-param", tmp_path / "serve.log"
+    port = free_port()
+    with log.open("wb") as out:
+        proc = subprocess.Popen([sys.executable, "-m", "specgen", "serve", "--driver", "filesystem",
+                                 "--driver-param", f"root={store}", "--root", str(tmp_path / "unused"),
+                                 "--port", str(port)], stdout=out, stderr=subprocess.STDOUT)
+    try:
+        peers.wait_ready(f"http://127.0.0.1:{port}", proc, log)
+        from specgen.client import RegistryClient
+
+        with RegistryClient(f"http://127.0.0.1:{port}") as registry:
+            registry.push_blob("by/param", b"stored where the parameter says")
+        assert (store / "repositories" / "by" / "param").is_dir()
+        assert not (tmp_path / "unused").exists()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
 def test_serve_refuses_unknown_set(tmp_path):
     _refused(serve("--set", "no_such_set", "--root", str(tmp_path / "r"), "--port", str(free_port())),
              "no_such_set", "registry_v2")

@@ -418,7 +418,7 @@ def test_create_app_takes_a_storage_driver_by_name_with_its_params(tmp_path, mon
     with pytest.raises(UserError, match="unknown storage driver 'nope'"):
         create_app("oci_v1_1", str(tmp_path), driver="nope")
 
-    from specgen.registry.app import create_app_from_env
+    from specgen.server.serving import app_from_env as create_app_from_env
 
     monkeypatch.delenv("SPECGEN_ROOT", raising=False)
     monkeypatch.setenv("SPECGEN_SET", "registry_v2")

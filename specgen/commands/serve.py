@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 import os
 import socket
 import tempfile
@@ -25,8 +26,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--set", dest="set_name", default=None,
                    help=f"descriptor set: bundled name, set file or folder, module:ATTR or dump .json "
                    f"(default: {DEFAULT_SET})")
+    p.add_argument("--driver", default=None, metavar="NAME",
+                   help="storage driver of the registry backend (default: $SPECGEN_DRIVER or filesystem)")
+    p.add_argument("--driver-param", action="append", default=[], metavar="KEY=VALUE",
+                   help="a parameter of the storage driver (repeatable; also $SPECGEN_DRIVER_PARAMS, "
+                   "a JSON object, which these override)")
     p.add_argument("--root", default="specgen-registry", type=Path,
-                   help="storage directory (default: ./specgen-registry)")
+                   help="the filesystem driver's storage directory (default: ./specgen-registry)")
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1)")
     p.add_argument("--port", default=5000, type=int, help="port (default: 5000; 0 picks a free one)")
     p.add_argument("--workers", default=1, type=int, help="worker processes sharing the root (default: 1)")
@@ -64,21 +70,45 @@ def run(args: argparse.Namespace) -> int:
             env[serving.ENV_STUB] = str(package)
         root = None
         if registry:
-            root = args.root.resolve()
+            driver, params = _driver(args)
+            if driver == "filesystem":
+                root = Path(params.get("root") or args.root).resolve()  # a root param wins over --root
+                params["root"] = str(root)
             try:
-                root.mkdir(parents=True, exist_ok=True)
-                with tempfile.TemporaryFile(dir=root):  # writable? (os.access says yes to root anywhere)
-                    pass
+                if root is not None:
+                    root.mkdir(parents=True, exist_ok=True)
+                    with tempfile.TemporaryFile(dir=root):  # writable? (os.access says yes to root anywhere)
+                        pass
                 # fail here, clearly, if the stub or the storage is unusable
-                serving.create_app(dset, server, str(root), upload_ttl=args.upload_ttl)
+                serving.create_app(dset, server, None, upload_ttl=args.upload_ttl, driver=driver,
+                                   driver_params=params)
             except OSError as exc:
                 raise UserError(f"cannot use --root {args.root}: {exc}") from None
-            env[serving.ENV_ROOT] = str(root)
+            env[serving.ENV_DRIVER] = driver
+            env[serving.ENV_DRIVER_PARAMS] = json.dumps(params)
         else:
             serving.create_app(dset, server, None)
         os.environ.update(env)
         return _serve(args, uvicorn, f"set {dset.name}" + (
-            f" from {root}" if registry else " (no backend: every declared request answers 501 UNSUPPORTED)"))
+            f" from {root or env.get(serving.ENV_DRIVER)}" if registry else " (no backend: every declared request answers 501 UNSUPPORTED)"))
+
+
+def _driver(args: argparse.Namespace) -> tuple[str, dict[str, Any]]:
+    """The storage driver's name and parameters: flags over ``SPECGEN_DRIVER`` /
+    ``SPECGEN_DRIVER_PARAMS`` over the default."""
+    from specgen.registry.storage import factory
+    from specgen.server import serving
+
+    name = args.driver or os.environ.get(serving.ENV_DRIVER) or serving.DEFAULT_DRIVER
+    if name not in factory.names():
+        raise UserError(f"--driver {name!r} is not a storage driver (known: {', '.join(factory.names())})")
+    params = serving.driver_params_from_env()
+    for item in args.driver_param:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise UserError(f"--driver-param {item!r} is not KEY=VALUE")
+        params[key] = value
+    return name, params
 
 
 def _serve(args: argparse.Namespace, uvicorn: Any, what: str) -> int:

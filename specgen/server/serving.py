@@ -9,7 +9,8 @@
   ``Unsupported`` alone.
 
 Worker processes (``--workers N``) rebuild the same app from the environment the parent sets
-(``app_from_env``): ``SPECGEN_SET``, ``SPECGEN_ROOT``, ``SPECGEN_UPLOAD_TTL``, ``SPECGEN_STUB``.
+(``app_from_env``): ``SPECGEN_SET``, ``SPECGEN_ROOT``, ``SPECGEN_UPLOAD_TTL``, ``SPECGEN_STUB``,
+``SPECGEN_DRIVER`` and ``SPECGEN_DRIVER_PARAMS`` (a JSON object of the driver's parameters).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import importlib
 import importlib.util
+import json
 import os
 import sys
 from pathlib import Path
@@ -36,6 +38,9 @@ from specgen.server.unsupported import Unsupported
 REGISTRY_ROUTES = (BASE, MANIFEST, BLOB, BLOB_UPLOAD, BLOB_UPLOAD_CHUNK)
 #: Environment variables a worker process reads its settings from.
 ENV_SET, ENV_ROOT, ENV_TTL, ENV_STUB = "SPECGEN_SET", "SPECGEN_ROOT", "SPECGEN_UPLOAD_TTL", "SPECGEN_STUB"
+ENV_DRIVER, ENV_DRIVER_PARAMS = "SPECGEN_DRIVER", "SPECGEN_DRIVER_PARAMS"
+#: The storage driver when none is chosen.
+DEFAULT_DRIVER = "filesystem"
 
 
 def is_registry(dset: DescriptorSet) -> bool:
@@ -94,13 +99,15 @@ def import_stub(package: Path) -> ModuleType:
 
 
 def create_app(dset: DescriptorSet, server: ModuleType, root: str | None, *,
-               upload_ttl: float = 24 * 3600) -> App:
-    """The app serving ``dset`` through the stub ``server``: the registry backend under ``root``
-    for a registry set (``root`` required), else every request answers 501 ``UNSUPPORTED``."""
+               upload_ttl: float = 24 * 3600, driver: str = DEFAULT_DRIVER,
+               driver_params: dict[str, Any] | None = None) -> App:
+    """The app serving ``dset`` through the stub ``server``: for a registry set, the registry
+    backend storing with ``driver`` (``root`` is the filesystem driver's root, for short), else
+    every request answers 501 ``UNSUPPORTED``."""
     if not is_registry(dset):
         return server.create_app(Unsupported(dset.name, server.HANDLER_METHODS))
-    if root is None:
-        raise ValueError(f"set {dset.name!r} is served by the registry backend, which needs a root")
+    if root is None and not driver_params:
+        raise ValueError(f"set {dset.name!r} is served by the registry backend, which needs storage")
     from specgen.registry.app import create_app as registry_app
 
     def with_fallback(backend: Any, **options: Any) -> App:
@@ -109,7 +116,8 @@ def create_app(dset: DescriptorSet, server: ModuleType, root: str | None, *,
 
     shim = ModuleType(server.__name__)
     shim.create_app = with_fallback  # type: ignore[attr-defined]
-    return registry_app(dset.name, root, dset=dset, server=shim, upload_ttl=upload_ttl)
+    return registry_app(dset.name, root, dset=dset, server=shim, upload_ttl=upload_ttl, driver=driver,
+                        driver_params=driver_params)
 
 
 def app_from_env() -> App:
@@ -118,4 +126,16 @@ def app_from_env() -> App:
     stub = os.environ.get(ENV_STUB)
     server = import_stub(Path(stub)) if stub else committed_stub(dset.name)
     return create_app(dset, server, os.environ.get(ENV_ROOT) or None,
-                      upload_ttl=float(os.environ.get(ENV_TTL, 24 * 3600)))
+                      upload_ttl=float(os.environ.get(ENV_TTL, 24 * 3600)),
+                      driver=os.environ.get(ENV_DRIVER) or DEFAULT_DRIVER, driver_params=driver_params_from_env())
+
+
+def driver_params_from_env() -> dict[str, Any]:
+    """``SPECGEN_DRIVER_PARAMS``: a JSON object, else a ``UserError`` naming the variable."""
+    try:
+        params = json.loads(os.environ.get(ENV_DRIVER_PARAMS) or "{}")
+    except ValueError as exc:
+        raise UserError(f"{ENV_DRIVER_PARAMS} is not JSON: {exc}") from None
+    if not isinstance(params, dict):
+        raise UserError(f"{ENV_DRIVER_PARAMS} must be a JSON object")
+    return params
