@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from specgen import bodies
+from specgen.distribution.digest import DigestError, parse_digest
 from specgen.distribution.mediatypes import IMAGE_TYPES, INDEX_TYPES, OCI_INDEX, OCI_MANIFEST
 from specgen.model import DescriptorSet
-from specgen.registry import digests
 
 KNOWN = IMAGE_TYPES + INDEX_TYPES
 
@@ -57,9 +57,9 @@ def _check_descriptor(desc: Any, where: str) -> str:
     if not isinstance(digest, str):
         raise ManifestInvalid(f"{where}: missing digest")
     try:
-        digests.parse(digest)
-    except digests.InvalidDigest as exc:
-        raise ManifestInvalid(f"{where}: {exc}") from None
+        parse_digest(digest)
+    except DigestError as exc:
+        raise ManifestInvalid(f"{where}: {exc}: {digest!r}") from None
     size = desc.get("size")
     if not isinstance(size, int) or isinstance(size, bool) or size < 0:
         raise ManifestInvalid(f"{where}: size must be a non-negative integer")

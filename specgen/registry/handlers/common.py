@@ -11,11 +11,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from urllib.parse import quote, urlsplit
 
+from specgen.distribution.digest import DigestError, parse_digest
 from specgen.distribution.registry_urls import RegistryURLBuilder
 from specgen.distribution.routenames import BASE
 from specgen.distribution.urls import resolve_path, root_from_request
 from specgen.model import DescriptorSet
-from specgen.registry import digests
 from specgen.registry.handlers.requests import AnyRequest, RepositoryRequest
 from specgen.registry.storage import InvalidName, RangeMismatch, StorageDriver, UploadBusy, UploadUnknown
 from specgen.server.runtime import APIError, Response
@@ -59,9 +59,9 @@ def repository(request: RepositoryRequest) -> str:
 def checked_digest(text: str | None, *codes: str) -> str:
     """``text`` when it is a digest of a supported algorithm, else ``APIError`` with ``codes``."""
     try:
-        digests.parse(text or "")
-    except digests.InvalidDigest as exc:
-        raise APIError(*(codes or ("DIGEST_INVALID",)), message=str(exc), detail=text) from None
+        parse_digest(text or "")
+    except DigestError as exc:
+        raise APIError(*(codes or ("DIGEST_INVALID",)), message=f"{exc}: {text!r}", detail=text) from None
     return text or ""
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import re
 
+from specgen.distribution.digest import ALGORITHMS
 from specgen.distribution.grammar import NAME_REGEXP
-from specgen.registry import digests
 from specgen.registry.handlers.common import (
     NAME_MAX,
     Entity,
@@ -38,7 +38,7 @@ class Uploads(Entity):
     # -- starting -----------------------------------------------------------------------------------
     async def _new_upload(self, request: RepositoryRequest, name: str) -> Response:
         algorithm = optional(request, "digest_algorithm", "digest-algorithm") or "sha256"
-        if algorithm not in digests.ALGORITHMS:
+        if algorithm not in ALGORITHMS:
             raise APIError("DIGEST_INVALID", message=f"unsupported digest algorithm {algorithm!r}")
         info = await self.driver.create_upload(name, algorithm)
         await request.drain()
