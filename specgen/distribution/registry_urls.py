@@ -12,11 +12,9 @@ of the generic :class:`specgen.distribution.urls.URLBuilder`.
 from __future__ import annotations
 
 from specgen.distribution.reference import Reference
-from specgen.model import DescriptorSet
+from specgen.distribution.routenames import BASE, BLOB, BLOB_UPLOAD, BLOB_UPLOAD_CHUNK, CATALOG, MANIFEST, TAGS
 from specgen.distribution.urls import Headers, Query, URLBuilder, root_from_request
-
-from specgen.distribution.routenames import (
-    BASE, BLOB, BLOB_UPLOAD, BLOB_UPLOAD_CHUNK, CATALOG, MANIFEST, TAGS)
+from specgen.model import DescriptorSet
 
 
 def _registry_set() -> DescriptorSet:
@@ -39,7 +37,7 @@ class RegistryURLBuilder:
 
     @classmethod
     def from_request(cls, url: str, host: str, headers: Headers = (), tls: bool = False,
-                     relative: bool = False, dset: DescriptorSet | None = None) -> "RegistryURLBuilder":
+                     relative: bool = False, dset: DescriptorSet | None = None) -> RegistryURLBuilder:
         """``NewURLBuilderFromRequest``: the root the client used, proxies' headers considered."""
         dset = dset if dset is not None else _registry_set()
         root = root_from_request(url, host, headers, tls, base_path=dset.route(BASE).path)

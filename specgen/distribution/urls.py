@@ -13,12 +13,13 @@ find the root URL a request was addressed to behind proxies (``NewURLBuilderFrom
 from __future__ import annotations
 
 import re
-from typing import Iterable, Mapping, Sequence, Union
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Union
 from urllib.parse import quote_plus, urlsplit
 
+from specgen.distribution.router import escape_path
 from specgen.model import DescriptorSet
 from specgen.paths import CompiledPath, compile_path
-from specgen.distribution.router import escape_path
 
 #: Query values: pairs in order, or a mapping of a key to one value or to several.
 Query = Union[Iterable[tuple[str, str]], Mapping[str, Union[str, Sequence[str]]], None]
