@@ -1,11 +1,11 @@
 """distribution's routes_test.go table (ported to tests/data/router_cases.json) against Router."""
 
-from functools import lru_cache
+from functools import cache
 from urllib.parse import unquote
 
+import oracle_port
 import pytest
 
-import oracle_port
 from specgen.descriptors import load_set
 from specgen.distribution.router import Router, clean_path
 
@@ -14,7 +14,7 @@ TABLE = oracle_port.load("router_cases.json")
 SETS = ("registry_v2", "oci_v1_1")
 
 
-@lru_cache(maxsize=None)
+@cache
 def router(set_name: str, prefix: str = "") -> Router:
     return Router(load_set(set_name), prefix=prefix)
 

@@ -22,7 +22,9 @@ from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, I
 from typing import Any
 from urllib.parse import parse_qsl
 
+from specgen.distribution.registry_urls import RegistryURLBuilder
 from specgen.distribution.router import Router
+from specgen.distribution.urls import root_from_request
 
 log = logging.getLogger("specgen.server")
 
@@ -55,6 +57,8 @@ def tune_malloc() -> None:
 
 #: A Host header fit to put in a URL: reg-name, IPv4 or [IPv6], optional port (RFC 3986 3.2.2).
 _HOST = re.compile(r"(?:[A-Za-z0-9._~-]+|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?", re.ASCII)
+#: A URL scheme (RFC 3986 3.1), what a forwarded ``proto`` must be to go into a URL.
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*", re.ASCII)
 
 
 class Param:
@@ -190,8 +194,9 @@ class Request:
 
     def __init__(self, scope: dict, receive: Callable[[], Awaitable[dict]], route: Route,
                  operation: Operation, path_params: dict[str, str], query: list[tuple[str, str]],
-                 headers: dict[str, str], head: bool):
+                 headers: dict[str, str], head: bool, url_routes: tuple[tuple[str, str], ...] = ()):
         self.scope, self.receive = scope, receive
+        self._url_routes = url_routes
         self.method, self.path = scope["method"], scope["path"]
         self.query_params, self.headers, self.path_params = query, headers, path_params
         self.route, self.operation, self.head = route, operation, head
@@ -208,12 +213,30 @@ class Request:
 
     @property
     def base_url(self) -> str:
-        """``scheme://host`` as the client addressed us (for absolute Location headers)."""
+        """``scheme://host`` as the client addressed us (for absolute Location headers), proxies
+        considered as distribution's ``NewURLBuilderFromRequest`` does (``Forwarded``, else
+        ``X-Forwarded-Proto`` / ``X-Forwarded-Host``). A host or scheme that could not stand in a
+        URL (header injection into ``Location``) is not used: then our own address."""
         host = self.headers.get("host")
         if not host or _HOST.fullmatch(host) is None:  # absent or not a host[:port]: ours
             server = self.scope.get("server") or ("127.0.0.1", 80)
             host = f"{server[0]}:{server[1]}"
-        return f"{self.scope.get('scheme', 'http')}://{host}"
+        scheme = self.scope.get("scheme", "http")
+        raw = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in self.scope.get("headers", ())]
+        root = root_from_request(f"{scheme}://{host}/", host, raw).rstrip("/")
+        fscheme, sep, fhost = root.partition("://")
+        if not sep or _SCHEME.fullmatch(fscheme) is None or _HOST.fullmatch(fhost) is None:
+            return f"{scheme}://{host}"
+        return root
+
+    @property
+    def urls(self) -> RegistryURLBuilder:
+        """URLs of this server's routes as the client addressed it (``base_url``), by route name
+        (``specgen.distribution.routenames``): ``request.urls.blob(name, digest)``."""
+        builder = self.__dict__.get("_urls")
+        if builder is None:
+            builder = self.__dict__["_urls"] = RegistryURLBuilder(self.base_url + "/", routes=self._url_routes)
+        return builder
 
     def raw_body(self):
         """A ``RawBody`` (``prepare``/``read_into``/``finish``) when the server offers one for this
@@ -328,6 +351,8 @@ class App:
                  on_shutdown: Iterable[Callable[[], Any]] = (),
                  default_headers: Mapping[str, str] | None = None):
         self.routes = tuple(routes)
+        #: (route name, gorilla path) of each route: what a request's URL builder builds from
+        self.url_routes = tuple((route.name, route.path) for route in self.routes)
         #: distribution's router over the table: the one matcher of server, checker and validate
         self.router: Router[Route] = Router.of((route, route.path) for route in self.routes)
         self.default_headers = [(k.lower().encode("latin-1"), v.encode("latin-1"))
@@ -409,7 +434,8 @@ class App:
         request = None
         try:
             values = check_params(op, path_params, query, headers)
-            request = op.request_class(scope, receive, route, op, path_params, query, headers, head)
+            request = op.request_class(scope, receive, route, op, path_params, query, headers, head,
+                                       self.url_routes)
             request.__dict__.update(values)
             response = await self._bound[op.handler](request)
         except APIError as err:
