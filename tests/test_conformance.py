@@ -10,11 +10,11 @@ import xml.etree.ElementTree as ET
 import httpx
 import pytest
 
+from specgen.checker import reports
+from specgen.checker.results import Check, CoverageRow, Group, Record, Report, Status
+from specgen.checker.runner import selected
+from specgen.checker.session import REDACTED, Session, parse_challenge
 from specgen.cli import main
-from specgen.conformance import reports
-from specgen.conformance.results import Check, CoverageRow, Group, Record, Report, Status
-from specgen.conformance.session import REDACTED, Session, parse_challenge
-from specgen.conformance.runner import selected
 
 
 def _record(secret="s3cret"):
@@ -210,7 +210,7 @@ def test_check_refuses_a_set_without_registry_routes(capsys):
 
 
 def _context(synthetic_set, status, body=b"", headers=None):
-    from specgen.conformance.context import Context, Ledger
+    from specgen.checker.context import Context, Ledger
 
     def handler(request):
         return httpx.Response(status, headers=headers or {}, content=body)
@@ -223,7 +223,7 @@ def _context(synthetic_set, status, body=b"", headers=None):
 
 
 def test_decline_is_a_skip_only_when_declared(synthetic_set):
-    from specgen.conformance.context import Declined, StepFailed
+    from specgen.checker.context import Declined, StepFailed
 
     busy = json.dumps({"errors": [{"code": "BUSY", "message": "later"}]}).encode()
     ctx, exercises = _context(synthetic_set, 503, busy, {"Content-Type": "application/json"})
@@ -258,8 +258,8 @@ def test_soft_calls_and_independent_checks_keep_going(synthetic_set):
 
 
 def test_coverage_rows_for_any_set(synthetic_set):
-    from specgen.conformance.context import Exercise
-    from specgen.conformance.runner import coverage
+    from specgen.checker.context import Exercise
+    from specgen.checker.runner import coverage
 
     rows = coverage(synthetic_set, [Exercise("widget", "DELETE", "-", "202", False),
                                     Exercise("widget", "DELETE", "-", "503 Busy", True)])
@@ -307,7 +307,7 @@ def test_progress_on_a_tty_rewrites_the_running_line():
 
 
 def test_a_registry_going_away_stops_the_run(registry_v2):
-    from specgen.conformance import run
+    from specgen.checker import run
 
     def handler(request):
         if request.url.path == "/v2/":

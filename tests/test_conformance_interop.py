@@ -10,10 +10,10 @@ from pathlib import Path
 
 import httpx
 import pytest
-
 import webdriver
+
+from specgen.checker import Status, reports, run
 from specgen.cli import main
-from specgen.conformance import Status, reports, run
 from specgen.descriptors import load_set
 
 pytestmark = pytest.mark.interop

@@ -3,7 +3,7 @@
 Two halves, both against real ``specgen serve`` processes (uvicorn + httptools, as deployed):
 
 - schemathesis generates requests for every operation of the OpenAPI document of the set (a
-  bounded number of examples each) and every response must be < 500 and pass ``specgen.validate``
+  bounded number of examples each) and every response must be < 500 and pass ``specgen.checker.validate``
   with no error finding;
 - hand-written nasty requests, sent byte for byte over a socket (malformed ``Content-Range``,
   huge/negative ``n``, raw and percent-encoded path bytes, ``..``, over-long names, bogus digests,
@@ -34,7 +34,7 @@ import pytest
 from peers import free_port, start_specgen
 from specgen.descriptors import load_set
 from specgen.distribution.router import clean_path
-from specgen.validate import Exchange, Finding, locate, validate
+from specgen.checker.validate import Exchange, Finding, locate, validate
 
 SETS = ("oci_v1_1", "registry_v2")
 EMPTY = "sha256:" + hashlib.sha256(b"").hexdigest()

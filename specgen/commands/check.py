@@ -37,7 +37,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from specgen.conformance import reports, runner
+    from specgen.checker import reports, runner
 
     if args.password is not None and args.user is None:
         raise UserError("--password needs --user")

@@ -16,7 +16,7 @@ the registry's route names (``specgen.distribution.routenames``): a descriptor s
 from __future__ import annotations
 
 from specgen.distribution.reference import Reference
-from specgen.distribution.routenames import BASE, BLOB, BLOB_UPLOAD, BLOB_UPLOAD_CHUNK, CATALOG, MANIFEST, TAGS
+from specgen.distribution.routenames import BASE, BLOB, BLOB_UPLOAD, BLOB_UPLOAD_CHUNK, CATALOG, MANIFEST, REFERRERS, TAGS
 from specgen.distribution.urls import Headers, Query, Routes, URLBuilder, root_from_request, route_paths
 
 
@@ -67,3 +67,7 @@ class RegistryURLBuilder:
 
     def blob_upload_chunk(self, name: str | Reference, uuid: str, values: Query = None) -> str:
         return self.builder.build(BLOB_UPLOAD_CHUNK, {"name": _name(name), "uuid": uuid}, values)
+
+    def referrers(self, name: str | Reference, digest: str, values: Query = None) -> str:
+        """OCI v1.1's referrers of a manifest (no route of distribution's; sets that extend it)."""
+        return self.builder.build(REFERRERS, {"name": _name(name), "digest": digest}, values)
