@@ -9,7 +9,6 @@ checked against a small declarative table keyed on the header descriptor's name 
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from collections.abc import Callable, Iterator, Mapping
@@ -19,6 +18,7 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 import jsonschema
 
 from specgen import bodies
+from specgen.distribution.digest import ALGORITHMS, digest_of
 from specgen.distribution.router import Router
 from specgen.model import (
     DescriptorSet,
@@ -239,7 +239,6 @@ def _pick_response(request: RequestDescriptor, exchange: Exchange) -> tuple[Resp
 # the descriptor's format matches; its check returns an error message or None.
 
 DIGEST_RE = re.compile(r"[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]+\Z")
-_HASHES = {"sha256": hashlib.sha256, "sha384": hashlib.sha384, "sha512": hashlib.sha512}
 
 
 class HeaderContext(NamedTuple):
@@ -296,8 +295,8 @@ def _digest(value: str, ctx: HeaderContext) -> str | None:
         return f"{value!r} does not match the digest grammar"
     ex = ctx.exchange
     algorithm, _, encoded = value.partition(":")
-    if ex.method.upper() == "GET" and 200 <= ex.status < 300 and ex.status != 206 and algorithm in _HASHES:
-        actual = _HASHES[algorithm](ex.body).hexdigest()
+    if ex.method.upper() == "GET" and 200 <= ex.status < 300 and ex.status != 206 and algorithm in ALGORITHMS:
+        actual = digest_of(ex.body, algorithm).partition(":")[2]
         if actual != encoded:
             return f"{value!r} is not the digest of the body ({algorithm}:{actual})"
     return None

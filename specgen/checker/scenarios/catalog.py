@@ -10,7 +10,7 @@ from specgen.checker.scenarios.steps import follow, payload, push_blob
 from specgen.distribution.routenames import CATALOG
 
 
-@scenario("catalog", "catalog, paginated, following Link (reads only)", requires=has_route(CATALOG, "catalog"))
+@scenario("catalog", "catalog, paginated, following Link (reads only)", requires=has_route(CATALOG))
 def catalog(ctx: Context) -> None:
     with ctx.check("push a blob so the repository exists"):
         push_blob(ctx, payload(ctx, "catalog", 10))

@@ -13,7 +13,7 @@ from specgen.distribution.routenames import REFERRERS
 
 
 @scenario("referrers", "referrers of a manifest, with and without artifactType filter",
-          requires=has_route(REFERRERS, "referrers"))
+          requires=has_route(REFERRERS))
 def referrers(ctx: Context) -> None:
     artifact_type = "application/vnd.specgen.check.test"
     with ctx.check("push a subject image"):

@@ -39,11 +39,11 @@ def scenario(name: str, description: str, requires: Callable[[DescriptorSet], st
     return make
 
 
-def has_route(route: str, what: str) -> Callable[[DescriptorSet], str | None]:
+def has_route(route: str) -> Callable[[DescriptorSet], str | None]:
     """A ``requires`` for a scenario that needs ``route`` (a routenames constant) in the set."""
 
     def requires(dset: DescriptorSet) -> str | None:
-        return None if any(r.name == route for r in dset.routes) else f"the set has no {what} route"
+        return None if any(r.name == route for r in dset.routes) else f"the set has no {route} route"
 
     return requires
 
