@@ -16,7 +16,16 @@ the registry's route names (``specgen.distribution.routenames``): a descriptor s
 from __future__ import annotations
 
 from specgen.distribution.reference import Reference
-from specgen.distribution.routenames import BASE, BLOB, BLOB_UPLOAD, BLOB_UPLOAD_CHUNK, CATALOG, MANIFEST, REFERRERS, TAGS
+from specgen.distribution.routenames import (
+    BASE,
+    BLOB,
+    BLOB_UPLOAD,
+    BLOB_UPLOAD_CHUNK,
+    CATALOG,
+    MANIFEST,
+    REFERRERS,
+    TAGS,
+)
 from specgen.distribution.urls import Headers, Query, Routes, URLBuilder, root_from_request, route_paths
 
 

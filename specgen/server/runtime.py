@@ -9,6 +9,8 @@ The generated ``routes.py`` is data (``Route``/``Operation``/``Param``); ``App``
     ──▶ typed request ──▶ handlers.<operation.handler>(request) ──▶ Response | APIError ──▶ ASGI
 
 HEAD on a route that declares GET but not HEAD runs the GET operation and drops the body.
+Backends build absolute URLs (``Location``) with ``request.urls`` (a ``RegistryURLBuilder`` over
+this table's routes at ``request.base_url``, which honours ``Forwarded`` / ``X-Forwarded-*``).
 """
 
 from __future__ import annotations
