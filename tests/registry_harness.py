@@ -1,4 +1,4 @@
-"""An in-process client for the registry app whose every exchange goes through ``specgen.validate``.
+"""An in-process client for the registry app whose every exchange goes through ``specgen.checker.validate``.
 
 ``CheckedClient.request`` fails the test at once when the response is not declared for the request
 (status, headers, error codes, body schema), and records which request descriptor each exchange
@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 
 from specgen.model import DescriptorSet
-from specgen.validate import Exchange, locate, validate
+from specgen.checker.validate import Exchange, locate, validate
 
 def digest(data: bytes, algorithm: str = "sha256") -> str:
     return f"{algorithm}:{hashlib.new(algorithm, data).hexdigest()}"
@@ -86,7 +86,7 @@ class CheckedClient:
 
 
 def all_requests(dset: DescriptorSet) -> set[tuple[str, str, str]]:
-    from specgen.validate import request_label
+    from specgen.checker.validate import request_label
 
     out = set()
     for route in dset.routes:

@@ -10,11 +10,11 @@ import xml.etree.ElementTree as ET
 import httpx
 import pytest
 
+from specgen.checker import reports
+from specgen.checker.results import Check, CoverageRow, Group, Record, Report, Status
+from specgen.checker.runner import selected
+from specgen.checker.session import REDACTED, Session, parse_challenge
 from specgen.cli import main
-from specgen.conformance import reports
-from specgen.conformance.results import Check, CoverageRow, Group, Record, Report, Status
-from specgen.conformance.session import REDACTED, Session, parse_challenge
-from specgen.conformance.runner import selected
 
 
 def _record(secret="s3cret"):
@@ -210,7 +210,7 @@ def test_check_refuses_a_set_without_registry_routes(capsys):
 
 
 def _context(synthetic_set, status, body=b"", headers=None):
-    from specgen.conformance.context import Context, Ledger
+    from specgen.checker.context import Context, Ledger
 
     def handler(request):
         return httpx.Response(status, headers=headers or {}, content=body)
@@ -223,7 +223,7 @@ def _context(synthetic_set, status, body=b"", headers=None):
 
 
 def test_decline_is_a_skip_only_when_declared(synthetic_set):
-    from specgen.conformance.context import Declined, StepFailed
+    from specgen.checker.context import Declined, StepFailed
 
     busy = json.dumps({"errors": [{"code": "BUSY", "message": "later"}]}).encode()
     ctx, exercises = _context(synthetic_set, 503, busy, {"Content-Type": "application/json"})
@@ -258,8 +258,8 @@ def test_soft_calls_and_independent_checks_keep_going(synthetic_set):
 
 
 def test_coverage_rows_for_any_set(synthetic_set):
-    from specgen.conformance.context import Exercise
-    from specgen.conformance.runner import coverage
+    from specgen.checker.context import Exercise
+    from specgen.checker.runner import coverage
 
     rows = coverage(synthetic_set, [Exercise("widget", "DELETE", "-", "202", False),
                                     Exercise("widget", "DELETE", "-", "503 Busy", True)])
@@ -307,7 +307,7 @@ def test_progress_on_a_tty_rewrites_the_running_line():
 
 
 def test_a_registry_going_away_stops_the_run(registry_v2):
-    from specgen.conformance import run
+    from specgen.checker import run
 
     def handler(request):
         if request.url.path == "/v2/":
@@ -318,3 +318,44 @@ def test_a_registry_going_away_stops_the_run(registry_v2):
     assert "stopped answering during blob-monolithic" in report.aborted
     assert [g.name for g in report.groups] == ["base", "blob-monolithic"]
     assert report.groups[1].status == Status.ERROR and report.status == Status.ERROR
+
+
+# -- which bundled set the answers fit (specgen.checker.fit) -------------------------------------
+
+_SUBJECT = "sha256:" + "1" * 64
+
+
+def _fit_report(*records: Record) -> Report:
+    return Report("http://r", "x", "specgen-conformance/x", [Group("g", checks=[Check("c", records=list(records))])])
+
+
+def _referrers(status: int, headers: list[tuple[str, str]], body: bytes) -> Record:
+    return Record("GET", f"http://r/v2/a/referrers/{_SUBJECT}", [("Host", "r")], b"", status, headers, body)
+
+
+def test_fit_hint_names_the_set_without_the_route_a_registry_lacks(registry_v2):
+    """A registry answering referrers with the router's plain 404 fits a set without that route."""
+    from specgen.checker.fit import best_fit, departures
+    from specgen.descriptors import load_set
+
+    oci = load_set("oci_v1_1")
+    plain404 = _referrers(404, [("Content-Type", "text/plain; charset=utf-8")], b"404 page not found\n")
+    assert departures([plain404], oci) == 1 and departures([plain404], registry_v2) == 0
+    hint = best_fit(_fit_report(plain404), oci, [registry_v2])
+    assert str(hint) == "hint: answers fit set registry_v2 better (0 vs 1 departures); try --set registry_v2"
+
+
+def test_fit_hint_names_the_set_declaring_the_answers(registry_v2):
+    """A registry answering a route only the extension declares fits the extension."""
+    from specgen.checker.fit import best_fit, departures
+    from specgen.descriptors import load_set
+    from specgen.distribution.mediatypes import OCI_INDEX
+
+    oci = load_set("oci_v1_1")
+    body = json.dumps({"schemaVersion": 2, "mediaType": OCI_INDEX, "manifests": []}).encode()
+    index = _referrers(200, [("Content-Type", OCI_INDEX), ("Content-Length", str(len(body)))], body)
+    assert departures([index], oci) == 0 and departures([index], registry_v2) == 1
+    assert best_fit(_fit_report(index), registry_v2, [oci]) == ("oci_v1_1", 0, 1)
+    # no hint when the run's set fits as well or better, or has nothing to improve on
+    assert best_fit(_fit_report(index), oci, [registry_v2]) is None
+    assert best_fit(_fit_report(index, index), registry_v2, []) is None

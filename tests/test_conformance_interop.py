@@ -10,10 +10,10 @@ from pathlib import Path
 
 import httpx
 import pytest
-
 import webdriver
+
+from specgen.checker import Status, reports, run
 from specgen.cli import main
-from specgen.conformance import Status, reports, run
 from specgen.descriptors import load_set
 
 pytestmark = pytest.mark.interop
@@ -164,3 +164,30 @@ def test_reference_server_passes_with_full_request_coverage(specgen_server_share
         done, total = report.coverage_ratio("request")
         assert done == total, [r.path for r in report.coverage if r.level == "request" and not r.exercised]
         assert report.duration < 15
+
+
+HINT = re.compile(r"^hint: answers fit set (\w+) better \((\d+) vs (\d+) departures\); try --set (\w+)$", re.M)
+
+
+def test_check_hints_at_the_set_the_reference_server_implements(specgen_server_shared, capsys):
+    """`specgen check --set registry_v2` against `specgen serve` (oci_v1_1) says, in one line, that
+    the answers fit oci_v1_1; with the set the server implements, no hint."""
+    url = specgen_server_shared(set="oci_v1_1")
+    assert main(["check", url, "--set", "registry_v2", "--no-coverage"]) == 1
+    hints = HINT.findall(capsys.readouterr().out)
+    assert len(hints) == 1
+    better, theirs, ours, suggested = hints[0]
+    assert better == suggested == "oci_v1_1" and int(theirs) == 0 < int(ours)
+    assert main(["check", url, "--no-coverage"]) == 0
+    assert "hint:" not in capsys.readouterr().out
+
+
+def test_check_hints_at_the_set_docker_registry_answers_fit(docker_registry, capsys):
+    """distribution 2.8.2 checked with registry_v2 (its own descriptors): the extension set declares
+    the answers it gives beyond them (202 for a declined mount, MANIFEST_UNKNOWN, ...), so its
+    answers fit oci_v1_1 with fewer departures, and the checker says so."""
+    assert main(["check", docker_registry, "--set", "registry_v2", "--no-coverage"]) == 1
+    hints = HINT.findall(capsys.readouterr().out)
+    assert len(hints) == 1
+    better, theirs, ours, suggested = hints[0]
+    assert better == suggested == "oci_v1_1" and int(theirs) < int(ours)

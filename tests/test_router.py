@@ -1,11 +1,11 @@
 """distribution's routes_test.go table (ported to tests/data/router_cases.json) against Router."""
 
-from functools import lru_cache
+from functools import cache
 from urllib.parse import unquote
 
+import oracle_port
 import pytest
 
-import oracle_port
 from specgen.descriptors import load_set
 from specgen.distribution.router import Router, clean_path
 
@@ -14,7 +14,7 @@ TABLE = oracle_port.load("router_cases.json")
 SETS = ("registry_v2", "oci_v1_1")
 
 
-@lru_cache(maxsize=None)
+@cache
 def router(set_name: str, prefix: str = "") -> Router:
     return Router(load_set(set_name), prefix=prefix)
 
@@ -131,3 +131,33 @@ def test_bad_characters_long_variant():
     r = router("registry_v2")
     for _ in range(1000):
         assert r.match(f"/v2/{runes(10)}/{runes(10)}/tags/list") is None
+
+
+def test_router_of_pairs_routes_any_objects_in_order():
+    """``Router.of``: the same gorilla answers over (object, path) pairs, e.g. the server's table."""
+    table = Router.of([("first", "/a/{x:[a-z]+}"), ("second", "/a/{x}"), ("dir", "/d/")])
+    assert table.resolve("/a/b").match.route == "first"
+    assert table.resolve("/a/7").match.variables == {"x": "7"}
+    assert table.resolve("/d").location == "/d/"
+    assert table.resolve("/a//b", "q=1").location == "/a/b?q=1"
+    assert table.resolve("/nothing").status == 404
+
+
+@pytest.mark.parametrize("set_name", SETS)
+def test_generated_server_routes_with_the_same_router(set_name):
+    """The server's route table is matched by Router: its answers are the descriptor router's."""
+    import importlib
+
+    from specgen.server.runtime import App
+
+    routes = importlib.import_module(f"specgen._generated.{set_name}.server.routes")
+    app = App(routes.ROUTES, routes.ERRORS, object())
+    reference = router(set_name)
+    uris = [c[2] for c in TABLE["cases"] if not c[1]] + [e[1] for e in TABLE["extras"] if not e[0]]
+    assert uris
+    for uri in uris:
+        ours, theirs = app.router.resolve(*split(uri)), reference.resolve(*split(uri))
+        assert (ours.status, ours.location) == (theirs.status, theirs.location), uri
+        if theirs.match is not None:
+            assert ours.match.route.name == theirs.match.route.name
+            assert ours.match.variables == theirs.match.variables

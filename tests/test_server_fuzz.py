@@ -3,7 +3,7 @@
 Two halves, both against real ``specgen serve`` processes (uvicorn + httptools, as deployed):
 
 - schemathesis generates requests for every operation of the OpenAPI document of the set (a
-  bounded number of examples each) and every response must be < 500 and pass ``specgen.validate``
+  bounded number of examples each) and every response must be < 500 and pass ``specgen.checker.validate``
   with no error finding;
 - hand-written nasty requests, sent byte for byte over a socket (malformed ``Content-Range``,
   huge/negative ``n``, raw and percent-encoded path bytes, ``..``, over-long names, bogus digests,
@@ -34,7 +34,7 @@ import pytest
 from peers import free_port, start_specgen
 from specgen.descriptors import load_set
 from specgen.distribution.router import clean_path
-from specgen.validate import Exchange, Finding, locate, validate
+from specgen.checker.validate import Exchange, Finding, locate, validate
 
 SETS = ("oci_v1_1", "registry_v2")
 EMPTY = "sha256:" + hashlib.sha256(b"").hexdigest()
@@ -266,9 +266,10 @@ CASES = [
     Case("dotdot-encoded-name", "GET", "/v2/a/%2e%2e/b/tags/list", 301),
     Case("dotdot-escape", "GET", "/v2/a/../../etc/tags/list", 301),
     Case("dotdot-reference", "GET", "/v2/a/manifests/..", 301),
-    Case("dotdot-upload", "GET", "/v2/a/blobs/uploads/..", 404, "BLOB_UPLOAD_UNKNOWN"),
+    # gorilla cleans before routing: docker-registry 2.8.2 answers 301 -> /v2/a/blobs here too
+    Case("dotdot-upload", "GET", "/v2/a/blobs/uploads/..", 301),
     Case("dotdot-upload-encoded-slash", "GET", "/v2/a/blobs/uploads/..%2f..%2fetc", 301),
-    Case("dotdot-upload-put", "PUT", f"/v2/a/blobs/uploads/..?digest={EMPTY}", 404, "BLOB_UPLOAD_UNKNOWN"),
+    Case("dotdot-upload-put", "PUT", f"/v2/a/blobs/uploads/..?digest={EMPTY}", 301),
     Case("percent-ff-name", "GET", "/v2/a%ff/tags/list", 404),
     Case("percent-nul-name", "GET", "/v2/a%00/tags/list", 404),
     Case("percent-slash-name", "GET", "/v2/a%2fb/tags/list", 404, "NAME_UNKNOWN"),
@@ -401,7 +402,8 @@ def test_nasty_request(served, case):
         path = unquote(raw_path)
         expected = clean_path(path) if clean_path(path) != path else (
             path[:-1] if path.endswith("/") else path + "/")
-        assert unquote(reply.headers.get("location", reply.headers.get("Location", ""))) == expected, shown
+        location = reply.headers.get("location", reply.headers.get("Location", ""))
+        assert unquote(urlsplit(location).path) == expected, shown  # the query is kept, as gorilla does
     if case.says is not None:
         assert case.says in json.loads(reply.body)["errors"][0]["message"], shown
     full = url + (target.decode("latin-1") if isinstance(target, bytes) else target)

@@ -1,5 +1,5 @@
 """The reference registry in process, for each bundled registry set: every response is checked by
-``specgen.validate`` against the set (see registry_harness), and together the tests exercise every
+``specgen.checker.validate`` against the set (see registry_harness), and together the tests exercise every
 request descriptor of the set (the last test checks that)."""
 
 from __future__ import annotations

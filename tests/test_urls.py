@@ -1,8 +1,8 @@
 """distribution's urls_test.go and headerparser_test.go (ported to tests/data/url_cases.json)."""
 
+import oracle_port
 import pytest
 
-import oracle_port
 from specgen.descriptors import load_set
 from specgen.distribution.reference import with_digest, with_name, with_tag
 from specgen.distribution.registry_urls import RegistryURLBuilder
@@ -44,12 +44,12 @@ def run_case(builder: RegistryURLBuilder, case: dict) -> str:
 def make_builder(variant: dict, set_name: str = "registry_v2") -> RegistryURLBuilder:
     dset = load_set(set_name)
     if "root" in variant:
-        return RegistryURLBuilder(variant["root"], variant["relative"], dset=dset)
+        return RegistryURLBuilder(variant["root"], variant["relative"], routes=dset)
     if variant["config_root"]:
-        return RegistryURLBuilder(variant["config_root"], variant["relative"], dset=dset)
+        return RegistryURLBuilder(variant["config_root"], variant["relative"], routes=dset)
     req = variant["request"]
     return RegistryURLBuilder.from_request(req["url"], req["host"], [tuple(h) for h in req["headers"]],
-                                           tls=req["tls"], relative=variant["relative"], dset=dset)
+                                           tls=req["tls"], relative=variant["relative"], routes=dset)
 
 
 def variant_id(variant: dict) -> str:
@@ -90,7 +90,7 @@ def test_forwarded_header_other_errors():
 
 
 def test_catalog_and_generic_errors():
-    b = RegistryURLBuilder("http://r:5000", dset=load_set("registry_v2"))
+    b = RegistryURLBuilder("http://r:5000", routes=load_set("registry_v2"))
     assert b.catalog({"n": "5", "last": "a/b"}) == "http://r:5000/v2/_catalog?last=a%2Fb&n=5"
     assert b.manifest("a/b", "sha256:" + "0" * 64).endswith("/v2/a/b/manifests/sha256:" + "0" * 64)
     with pytest.raises(ValueError) as err:
@@ -143,3 +143,47 @@ def test_examples():
     for module in (specgen.distribution.urls, specgen.distribution.registry_urls):
         result = doctest.testmod(module)
         assert result.failed == 0 and result.attempted > 0
+
+
+def _request(headers: list[tuple[str, str]], scheme: str = "http"):
+    """A runtime Request for GET /v2/ of the oci_v1_1 server stub, as uvicorn would hand it over."""
+    import importlib
+
+    from specgen.server.runtime import App, Request
+
+    routes = importlib.import_module("specgen._generated.oci_v1_1.server.routes")
+    app = App(routes.ROUTES, routes.ERRORS, object())
+    scope = {"type": "http", "method": "GET", "path": "/v2/", "scheme": scheme, "server": ("127.0.0.1", 5000),
+             "headers": [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers]}
+    lowered = {k.lower(): v for k, v in headers}
+    route = app.routes[0]
+    return Request(scope, None, route, route.methods["GET"][0], {}, [], lowered, False, app.url_routes)
+
+
+@pytest.mark.parametrize("headers, expected", [
+    ([("Host", "r.example:5000")], "http://r.example:5000"),
+    ([("Host", "r"), ("X-Forwarded-Proto", "https"), ("X-Forwarded-Host", "pub.example, inner")],
+     "https://pub.example"),
+    ([("Host", "r"), ("Forwarded", 'for=1.2.3.4;proto=https;host="pub.example:8443"'),
+      ("X-Forwarded-Host", "ignored")], "https://pub.example:8443"),
+    # the first header line counts, as with Go's Header.Get
+    ([("Host", "r"), ("X-Forwarded-Proto", "https"), ("X-Forwarded-Proto", "http")], "https://r"),
+    # nothing that cannot stand in a URL reaches a Location: our own host instead
+    ([("Host", "evil.example\r\nSet-Cookie: x")], "http://127.0.0.1:5000"),
+    ([("Host", "r"), ("X-Forwarded-Host", "evil/path")], "http://r"),
+    ([("Host", "r"), ("Forwarded", 'host="a b"')], "http://r"),
+    ([("Host", "r"), ("X-Forwarded-Proto", "java script")], "http://r"),
+])
+def test_request_base_url_honours_proxies(headers, expected):
+    assert _request(headers).base_url == expected
+
+
+def test_request_urls_build_locations_by_route_name():
+    from specgen.distribution.reference import parse
+
+    request = _request([("Host", "r"), ("X-Forwarded-Proto", "https"), ("X-Forwarded-Host", "pub.example")])
+    digest = "sha256:" + "0" * 64
+    assert request.urls.blob("team/app", digest) == f"https://pub.example/v2/team/app/blobs/{digest}"
+    assert request.urls.manifest(parse("team/app:v1")) == "https://pub.example/v2/team/app/manifests/v1"
+    assert request.urls.blob_upload_chunk("team/app", "u-1") == "https://pub.example/v2/team/app/blobs/uploads/u-1"
+    assert request.urls is request.urls  # one builder per request

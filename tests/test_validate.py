@@ -3,8 +3,7 @@
 import hashlib
 import json
 
-
-from specgen.validate import Exchange, locate, validate
+from specgen.checker.validate import Exchange, locate, validate
 
 JSON = {"Content-Type": "application/json"}
 

@@ -6,8 +6,9 @@ import argparse
 import sys
 from pathlib import Path
 
-from specgen.descriptors import DEFAULT_SET, load_set
+from specgen.descriptors import BUNDLED, DEFAULT_SET, load_set
 from specgen.errors import UserError
+from specgen.model import DescriptorSet
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -36,8 +37,26 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
+def other_bundled_sets(dset: DescriptorSet) -> list[DescriptorSet]:
+    """The bundled sets besides ``dset`` the scenarios apply to (candidates for the fit hint)."""
+    from specgen.checker.scenarios import applies
+
+    sets = []
+    for name in BUNDLED:
+        if name == dset.name:
+            continue
+        try:
+            other = load_set(name)
+        except (UserError, LookupError):  # a bundled set that does not load: no candidate
+            continue
+        if applies(other):
+            sets.append(other)
+    return sets
+
+
 def run(args: argparse.Namespace) -> int:
-    from specgen.conformance import reports, runner
+    from specgen.checker import reports, runner
+    from specgen.checker.fit import best_fit
 
     if args.password is not None and args.user is None:
         raise UserError("--password needs --user")
@@ -56,4 +75,7 @@ def run(args: argparse.Namespace) -> int:
     print(reports.summary_text(report, coverage_table=not args.no_coverage))
     if report.aborted:
         raise UserError(f"{report.aborted} (reports hold the checks run so far; nothing was cleaned up)")
+    hint = best_fit(report, dset, other_bundled_sets(dset))
+    if hint is not None:
+        print(hint)
     return 0 if report.status <= reports.Status.SKIP else 1

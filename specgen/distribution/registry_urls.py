@@ -1,8 +1,12 @@
 """distribution's registry ``URLBuilder`` methods (``BuildBaseURL``, ``BuildTagsURL``, ...) on top
-of the generic :class:`specgen.distribution.urls.URLBuilder`.
+of the generic :class:`specgen.distribution.urls.URLBuilder`, for any route table whose routes carry
+the registry's route names (``specgen.distribution.routenames``): a descriptor set, or the
+(name, gorilla path) pairs of a generated server.
 
     >>> from specgen.distribution.reference import parse
-    >>> b = RegistryURLBuilder("https://registry.example.com/")
+    >>> routes = [("base", "/v2/"), ("manifest", "/v2/{name:[a-z/]+}/manifests/{reference}"),
+    ...           ("blob-upload", "/v2/{name:[a-z/]+}/blobs/uploads/")]
+    >>> b = RegistryURLBuilder("https://registry.example.com/", routes=routes)
     >>> b.manifest(parse("team/app:v1"))
     'https://registry.example.com/v2/team/app/manifests/v1'
     >>> b.blob_upload("team/app", {"digest": "sha256:ab", "size": "3"})
@@ -12,17 +16,17 @@ of the generic :class:`specgen.distribution.urls.URLBuilder`.
 from __future__ import annotations
 
 from specgen.distribution.reference import Reference
-from specgen.model import DescriptorSet
-from specgen.distribution.urls import Headers, Query, URLBuilder, root_from_request
-
 from specgen.distribution.routenames import (
-    BASE, BLOB, BLOB_UPLOAD, BLOB_UPLOAD_CHUNK, CATALOG, MANIFEST, TAGS)
-
-
-def _registry_set() -> DescriptorSet:
-    from specgen.descriptors import load_set
-
-    return load_set("registry_v2")
+    BASE,
+    BLOB,
+    BLOB_UPLOAD,
+    BLOB_UPLOAD_CHUNK,
+    CATALOG,
+    MANIFEST,
+    REFERRERS,
+    TAGS,
+)
+from specgen.distribution.urls import Headers, Query, Routes, URLBuilder, root_from_request, route_paths
 
 
 def _name(name: str | Reference) -> str:
@@ -30,20 +34,20 @@ def _name(name: str | Reference) -> str:
 
 
 class RegistryURLBuilder:
-    """URLs of the registry routes; ``dset`` defaults to the bundled ``registry_v2`` set (any set
-    with the same route names works, e.g. an extension of it)."""
+    """URLs of the registry routes of ``routes`` (a descriptor set such as ``registry_v2`` or an
+    extension of it, or (route name, gorilla path) pairs); no set is assumed."""
 
-    def __init__(self, base_url: str, relative: bool = False, dset: DescriptorSet | None = None) -> None:
-        self.dset = dset if dset is not None else _registry_set()
-        self.builder = URLBuilder(self.dset, base_url, relative)
+    def __init__(self, base_url: str, relative: bool = False, *, routes: Routes) -> None:
+        self.builder = URLBuilder(routes, base_url, relative)
 
     @classmethod
     def from_request(cls, url: str, host: str, headers: Headers = (), tls: bool = False,
-                     relative: bool = False, dset: DescriptorSet | None = None) -> "RegistryURLBuilder":
+                     relative: bool = False, *, routes: Routes) -> RegistryURLBuilder:
         """``NewURLBuilderFromRequest``: the root the client used, proxies' headers considered."""
-        dset = dset if dset is not None else _registry_set()
-        root = root_from_request(url, host, headers, tls, base_path=dset.route(BASE).path)
-        return cls(root, relative, dset)
+        paths = route_paths(routes)
+        base_path = dict(paths).get(BASE, "/v2/")
+        root = root_from_request(url, host, headers, tls, base_path=base_path)
+        return cls(root, relative, routes=paths)
 
     def base(self) -> str:
         return self.builder.build(BASE)
@@ -72,3 +76,7 @@ class RegistryURLBuilder:
 
     def blob_upload_chunk(self, name: str | Reference, uuid: str, values: Query = None) -> str:
         return self.builder.build(BLOB_UPLOAD_CHUNK, {"name": _name(name), "uuid": uuid}, values)
+
+    def referrers(self, name: str | Reference, digest: str, values: Query = None) -> str:
+        """OCI v1.1's referrers of a manifest (no route of distribution's; sets that extend it)."""
+        return self.builder.build(REFERRERS, {"name": _name(name), "digest": digest}, values)

@@ -1,4 +1,4 @@
-"""Build URLs for a descriptor set's routes the way distribution's ``URLBuilder`` does (gorilla's
+"""Build URLs for a descriptor set's routes (or any (route name, gorilla path) pairs) the way distribution's ``URLBuilder`` does (gorilla's
 ``Route.URL``, then resolution against a root URL, then ``url.Values.Encode`` for the query), and
 find the root URL a request was addressed to behind proxies (``NewURLBuilderFromRequest``).
 
@@ -13,29 +13,45 @@ find the root URL a request was addressed to behind proxies (``NewURLBuilderFrom
 from __future__ import annotations
 
 import re
-from typing import Iterable, Mapping, Sequence, Union
+from collections.abc import Iterable, Mapping, Sequence
+from functools import lru_cache
+from typing import Union
 from urllib.parse import quote_plus, urlsplit
 
+from specgen.distribution.router import escape_path
 from specgen.model import DescriptorSet
 from specgen.paths import CompiledPath, compile_path
-from specgen.distribution.router import escape_path
 
 #: Query values: pairs in order, or a mapping of a key to one value or to several.
 Query = Union[Iterable[tuple[str, str]], Mapping[str, Union[str, Sequence[str]]], None]
 #: Request headers: a mapping (one value each) or pairs (repeated names allowed).
 Headers = Union[Mapping[str, str], Iterable[tuple[str, str]]]
+#: The routes URLs are built for: a descriptor set, or (route name, gorilla path template) pairs.
+Routes = Union[DescriptorSet, Iterable[tuple[str, str]]]
+
+
+def route_paths(routes: Routes) -> tuple[tuple[str, str], ...]:
+    """(route name, gorilla path) of each route, in order."""
+    if isinstance(routes, DescriptorSet):
+        return tuple((r.name, r.path) for r in routes.routes)
+    return tuple(routes)
+
+
+@lru_cache(maxsize=64)
+def _compiled(paths: tuple[tuple[str, str], ...]) -> dict[str, CompiledPath]:
+    # distribution builds from its router, which has StrictSlash(true); compiled once per table,
+    # since a server makes a builder per request
+    return {name: compile_path(path, strict_slash=True) for name, path in paths}
 
 
 class URLBuilder:
-    def __init__(self, dset: DescriptorSet, base_url: str, relative: bool = False) -> None:
-        self.dset = dset
+    def __init__(self, routes: Routes, base_url: str, relative: bool = False) -> None:
+        self.name = routes.name if isinstance(routes, DescriptorSet) else "the route table"
+        self.paths = route_paths(routes)
         self.base_url = base_url
         self.relative = relative
         self._root = urlsplit(base_url)
-        # distribution builds from its router, which has StrictSlash(true)
-        self._paths: dict[str, CompiledPath] = {
-            r.name: compile_path(r.path, strict_slash=True) for r in dset.routes
-        }
+        self._paths = _compiled(self.paths)
 
     def build(self, route_name: str, variables: dict[str, str] | None = None, query: Query = None) -> str:
         """The URL of ``route_name`` with its path variables filled in and ``query`` appended.
@@ -47,7 +63,7 @@ class URLBuilder:
         try:
             compiled = self._paths[route_name]
         except KeyError:
-            raise KeyError(f"no route named {route_name!r} in {self.dset.name}") from None
+            raise KeyError(f"no route named {route_name!r} in {self.name}") from None
         path = escape_path(compiled.expand(variables or {}))
         if self.relative:
             url = path

@@ -3,11 +3,14 @@ streaming, parameter checks, error envelopes and response sending.
 
 The generated ``routes.py`` is data (``Route``/``Operation``/``Param``); ``App`` interprets it:
 
-    path ──regex (first match)──▶ Route ──method──▶ Operation(s) ──discriminators──▶ Operation
-         └─ no match: 404           └─ undeclared: 405 + Allow    └─ checks: 400 with the declared code
+    path ──Router (gorilla)──▶ Route ──method──▶ Operation(s) ──discriminators──▶ Operation
+         ├─ unclean / other slash form: 301   └─ undeclared: 405 + Allow
+         └─ no match: 404                                       └─ checks: 400 with the declared code
     ──▶ typed request ──▶ handlers.<operation.handler>(request) ──▶ Response | APIError ──▶ ASGI
 
 HEAD on a route that declares GET but not HEAD runs the GET operation and drops the body.
+Backends build absolute URLs (``Location``) with ``request.urls`` (a ``RegistryURLBuilder`` over
+this table's routes at ``request.base_url``, which honours ``Forwarded`` / ``X-Forwarded-*``).
 """
 
 from __future__ import annotations
@@ -17,10 +20,13 @@ import json
 import logging
 import os
 import re
-from typing import Any, AsyncIterable, AsyncIterator, Awaitable, Callable, Iterable, Mapping
+from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Iterable, Mapping
+from typing import Any
 from urllib.parse import parse_qsl
 
-from specgen.distribution.router import clean_path, location
+from specgen.distribution.registry_urls import RegistryURLBuilder
+from specgen.distribution.router import Router
+from specgen.distribution.urls import root_from_request
 
 log = logging.getLogger("specgen.server")
 
@@ -53,6 +59,8 @@ def tune_malloc() -> None:
 
 #: A Host header fit to put in a URL: reg-name, IPv4 or [IPv6], optional port (RFC 3986 3.2.2).
 _HOST = re.compile(r"(?:[A-Za-z0-9._~-]+|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?", re.ASCII)
+#: A URL scheme (RFC 3986 3.1), what a forwarded ``proto`` must be to go into a URL.
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*", re.ASCII)
 
 
 class Param:
@@ -91,9 +99,11 @@ class Operation:
 
 
 class Route:
-    def __init__(self, *, name: str, doc_path: str, regex: re.Pattern[str],
+    """One route of the table: its name, gorilla path template (matched by ``Router``), methods."""
+
+    def __init__(self, *, name: str, doc_path: str, path: str,
                  methods: Mapping[str, tuple[Operation, ...]]):
-        self.name, self.doc_path, self.regex = name, doc_path, regex
+        self.name, self.doc_path, self.path = name, doc_path, path
         self.methods = dict(methods)
         allowed = list(self.methods)
         if "GET" in allowed and "HEAD" not in allowed:
@@ -166,7 +176,7 @@ class Response:
 
     @classmethod
     def json(cls, data: Any, status: int = 200, headers: Mapping[str, str] | None = None,
-             content_type: str = "application/json; charset=utf-8") -> "Response":
+             content_type: str = "application/json; charset=utf-8") -> Response:
         body = (json.dumps(data) + "\n").encode()
         return cls(status, {"Content-Type": content_type, **(headers or {})}, body)
 
@@ -186,8 +196,9 @@ class Request:
 
     def __init__(self, scope: dict, receive: Callable[[], Awaitable[dict]], route: Route,
                  operation: Operation, path_params: dict[str, str], query: list[tuple[str, str]],
-                 headers: dict[str, str], head: bool):
+                 headers: dict[str, str], head: bool, url_routes: tuple[tuple[str, str], ...] = ()):
         self.scope, self.receive = scope, receive
+        self._url_routes = url_routes
         self.method, self.path = scope["method"], scope["path"]
         self.query_params, self.headers, self.path_params = query, headers, path_params
         self.route, self.operation, self.head = route, operation, head
@@ -204,12 +215,30 @@ class Request:
 
     @property
     def base_url(self) -> str:
-        """``scheme://host`` as the client addressed us (for absolute Location headers)."""
+        """``scheme://host`` as the client addressed us (for absolute Location headers), proxies
+        considered as distribution's ``NewURLBuilderFromRequest`` does (``Forwarded``, else
+        ``X-Forwarded-Proto`` / ``X-Forwarded-Host``). A host or scheme that could not stand in a
+        URL (header injection into ``Location``) is not used: then our own address."""
         host = self.headers.get("host")
         if not host or _HOST.fullmatch(host) is None:  # absent or not a host[:port]: ours
             server = self.scope.get("server") or ("127.0.0.1", 80)
             host = f"{server[0]}:{server[1]}"
-        return f"{self.scope.get('scheme', 'http')}://{host}"
+        scheme = self.scope.get("scheme", "http")
+        raw = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in self.scope.get("headers", ())]
+        root = root_from_request(f"{scheme}://{host}/", host, raw).rstrip("/")
+        fscheme, sep, fhost = root.partition("://")
+        if not sep or _SCHEME.fullmatch(fscheme) is None or _HOST.fullmatch(fhost) is None:
+            return f"{scheme}://{host}"
+        return root
+
+    @property
+    def urls(self) -> RegistryURLBuilder:
+        """URLs of this server's routes as the client addressed it (``base_url``), by route name
+        (``specgen.distribution.routenames``): ``request.urls.blob(name, digest)``."""
+        builder = self.__dict__.get("_urls")
+        if builder is None:
+            builder = self.__dict__["_urls"] = RegistryURLBuilder(self.base_url + "/", routes=self._url_routes)
+        return builder
 
     def raw_body(self):
         """A ``RawBody`` (``prepare``/``read_into``/``finish``) when the server offers one for this
@@ -275,7 +304,7 @@ class ClientDisconnected(Exception):
 
 
 def _bad_param(op: Operation, p: Param, message: str) -> APIError:
-    return APIError(p.error_code, message=message, detail={"parameter": p.name})
+    return APIError(*(c for c in [p.error_code] if c), message=message, detail={"parameter": p.name})
 
 
 def check_params(op: Operation, path_params: Mapping[str, str], query: list[tuple[str, str]],
@@ -324,6 +353,10 @@ class App:
                  on_shutdown: Iterable[Callable[[], Any]] = (),
                  default_headers: Mapping[str, str] | None = None):
         self.routes = tuple(routes)
+        #: (route name, gorilla path) of each route: what a request's URL builder builds from
+        self.url_routes = tuple((route.name, route.path) for route in self.routes)
+        #: distribution's router over the table: the one matcher of server, checker and validate
+        self.router: Router[Route] = Router.of((route, route.path) for route in self.routes)
         self.default_headers = [(k.lower().encode("latin-1"), v.encode("latin-1"))
                                 for k, v in (default_headers or {}).items()]
         self.errors = dict(errors)
@@ -337,23 +370,6 @@ class App:
             raise TypeError(f"{type(handlers).__name__} does not implement the handler methods of set "
                             f"{set_name!r}: {', '.join(missing)}")
         self._bound: dict[str, Handler] = {name: getattr(handlers, name) for name in handler_methods}
-
-    def match(self, path: str) -> tuple[Route, dict[str, str]] | None:
-        for route in self.routes:
-            m = route.regex.fullmatch(path)
-            if m is not None:
-                return route, m.groupdict()
-        return None
-
-    def redirect_target(self, path: str) -> str | None:
-        """Where distribution's router (gorilla/mux, StrictSlash) sends an unrouted path with a 301:
-        the cleaned path (``//``, ``.``, ``..`` removed), or the path with its final slash toggled
-        when that form is routed (``/v2`` -> ``/v2/``)."""
-        cleaned = clean_path(path)
-        if cleaned != path:
-            return cleaned
-        toggled = path[:-1] if path.endswith("/") else path + "/"
-        return toggled if toggled != "/" and self.match(toggled) is not None else None
 
     async def __call__(self, scope: dict, receive, send) -> None:
         kind = scope["type"]
@@ -385,24 +401,24 @@ class App:
 
     async def handle(self, scope: dict, receive, send) -> None:
         method = scope["method"]
-        headers = {}
+        headers: dict[str, str] = {}
         for k, v in scope["headers"]:
             name = k.decode("latin-1").lower()
             value = v.decode("latin-1")
             headers[name] = f"{headers[name]}, {value}" if name in headers else value
-        found = self.match(scope["path"])
-        if found is None:
-            target = self.redirect_target(scope["path"])
-            if target is not None:
-                query = scope.get("query_string", b"").decode("latin-1")
-                response = Response(301, {"Location": location(target, query), "Content-Length": "0"}, b"")
+        qs = scope.get("query_string", b"")
+        answer = self.router.resolve(scope["path"], qs.decode("latin-1") if qs else "")
+        if answer.status != 200:
+            if answer.status == 301:
+                response = Response(301, {"Location": answer.location or "/", "Content-Length": "0"}, b"")
             else:
                 response = Response(404, {"Content-Type": "text/plain; charset=utf-8"},
                                     b"404 page not found\n")
             await self._discard(receive, headers, None, response)
             await send_response(scope, send, self.default_headers, response, method == "HEAD")
             return
-        route, path_params = found
+        assert answer.match is not None
+        route, path_params = answer.match.route, answer.match.variables
         ops, head = route.operations(method)
         head = head or method == "HEAD"
         if ops is None:
@@ -413,7 +429,6 @@ class App:
             await self._discard(receive, headers, None, response)
             await send_response(scope, send, self.default_headers, response, head)
             return
-        qs = scope.get("query_string", b"")
         query = parse_qsl(qs.decode("latin-1"), keep_blank_values=True) if qs else []
         present = {f"query:{k}" for k, _ in query}
         present.update(f"header:{k}" for k in headers)
@@ -421,7 +436,8 @@ class App:
         request = None
         try:
             values = check_params(op, path_params, query, headers)
-            request = op.request_class(scope, receive, route, op, path_params, query, headers, head)
+            request = op.request_class(scope, receive, route, op, path_params, query, headers, head,
+                                       self.url_routes)
             request.__dict__.update(values)
             response = await self._bound[op.handler](request)
         except APIError as err:

@@ -1,26 +1,24 @@
-"""What a scenario works with: the session, the set, its repository, and ``call`` — one request,
-validated against the descriptors, recorded in the current check, with an expectation."""
+"""What a scenario works with: the session, the set, its repository, ``urls`` (the URL builder of
+the set's routes at the registry's base URL: every URL a scenario sends to is built by it or given by
+the registry), and ``call`` — one request, validated against the descriptors, recorded in the
+current check, with an expectation."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Literal, overload
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
-from specgen.conformance.results import Check, Group, Record, Status
-from specgen.conformance.session import ProtocolViolation, Session, redact
+from specgen.checker.results import Check, Group, Record, Status
+from specgen.checker.session import ProtocolViolation, Session, redact
+from specgen.checker.validate import Exchange, Finding, Target, descriptor_path, locate, validate
+from specgen.distribution.digest import digest_of
+from specgen.distribution.registry_urls import RegistryURLBuilder
 from specgen.model import DescriptorSet
-from specgen.validate import Exchange, Finding, Target, descriptor_path, locate, validate
-
-HASHES = {"sha256": hashlib.sha256, "sha384": hashlib.sha384, "sha512": hashlib.sha512}
-
-
-def digest_of(data: bytes, algorithm: str = "sha256") -> str:
-    return f"{algorithm}:{HASHES[algorithm](data).hexdigest()}"
 
 
 def with_query(url: str, **params: str) -> str:
@@ -71,6 +69,8 @@ class Context:
     def __init__(self, session: Session, dset: DescriptorSet, repo: str, ledger: Ledger,
                  exercises: list[Exercise], credentials: bool) -> None:
         self.session, self.dset, self.repo, self.ledger = session, dset, repo, ledger
+        #: URLs of the set's routes at the registry's base URL (a path prefix in it is kept)
+        self.urls = RegistryURLBuilder(session.base_url + "/", routes=dset)
         self.exercises = exercises
         self.credentials = credentials
         self.group: Group | None = None
@@ -106,6 +106,18 @@ class Context:
         finally:
             check.duration = time.monotonic() - start
             self._check = None
+
+    @overload
+    def call(self, method: str, path: str, *, headers: Mapping[str, str] | None = None,
+             body: bytes | None = None, expect: int | tuple[int, ...] = 200,
+             codes: tuple[str, ...] | None = None, decline: Mapping[int, str] | None = None,
+             auth: bool = True, soft: Literal[False] = False) -> Exchange: ...
+
+    @overload
+    def call(self, method: str, path: str, *, headers: Mapping[str, str] | None = None,
+             body: bytes | None = None, expect: int | tuple[int, ...] = 200,
+             codes: tuple[str, ...] | None = None, decline: Mapping[int, str] | None = None,
+             auth: bool = True, soft: bool) -> Exchange | None: ...
 
     def call(self, method: str, path: str, *, headers: Mapping[str, str] | None = None,
              body: bytes | None = None, expect: int | tuple[int, ...] = 200,
@@ -143,10 +155,10 @@ class Context:
         if isinstance(target, Target):
             record.descriptor = descriptor_path(target.route.name, target.method.method,
                                                 target.request_label, target.response_label)
-            errors = any(f.severity == "error" for f in findings)
+            failed = any(f.severity == "error" for f in findings)
             for label in target.request_label.split(" | ") if target.ambiguous else [target.request_label]:
                 self.exercises.append(Exercise(target.route.name, target.method.method, label,
-                                               target.response_label if target.response else "", errors))
+                                               target.response_label if target.response else "", failed))
         check.records.append(record)
         errors = [f for f in findings if f.severity == "error"]
         if errors:

@@ -10,9 +10,9 @@ from urllib.parse import urljoin
 
 import httpx
 
-from specgen.conformance.results import Record
+from specgen.checker.results import Record
+from specgen.checker.validate import Exchange
 from specgen.errors import UserError
-from specgen.validate import Exchange
 
 REDACTED = "<redacted>"
 _SECRET_HEADERS = {"authorization", "proxy-authorization", "cookie", "set-cookie"}

@@ -7,7 +7,7 @@ import json
 import xml.etree.ElementTree as ET
 from typing import TextIO
 
-from specgen.conformance.results import Report, Status
+from specgen.checker.results import Report, Status
 
 _MARK = {Status.PASS: "PASS", Status.SKIP: "SKIP", Status.FAIL: "FAIL", Status.ERROR: "ERROR"}
 
@@ -147,9 +147,9 @@ def to_html(report: Report) -> str:
         parts.append("</details>")
     parts.append('<h2>Coverage</h2><table class="cov"><tr><th>descriptor</th><th>exercised</th>'
                  "<th>outcome</th><th>why not exercised</th></tr>")
-    for r in report.coverage:
-        pad = "&nbsp;" * 4 * _indent(r.level)
-        parts.append(f"<tr><td>{pad}{e(r.path)}</td><td>{r.exercised}</td><td>{e(r.outcome)}</td>"
-                     f"<td>{e(r.reason if not r.exercised else '')}</td></tr>")
+    for row in report.coverage:
+        pad = "&nbsp;" * 4 * _indent(row.level)
+        parts.append(f"<tr><td>{pad}{e(row.path)}</td><td>{row.exercised}</td><td>{e(row.outcome)}</td>"
+                     f"<td>{e(row.reason if not row.exercised else '')}</td></tr>")
     parts.append("</table></body></html>")
     return "\n".join(parts) + "\n"

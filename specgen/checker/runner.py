@@ -11,13 +11,13 @@ from typing import Protocol
 
 import httpx
 
-from specgen.conformance import scenarios as registry_scenarios
-from specgen.conformance.context import Context, Declined, Exercise, Ledger, StepFailed
-from specgen.conformance.results import Check, CoverageRow, Group, Report, Status
-from specgen.conformance.session import ProtocolViolation, Session
+from specgen.checker import scenarios as registry_scenarios
+from specgen.checker.context import Context, Declined, Exercise, Ledger, StepFailed
+from specgen.checker.results import Check, CoverageRow, Group, Report, Status
+from specgen.checker.session import ProtocolViolation, Session
+from specgen.checker.validate import request_label, responses_of
 from specgen.errors import UserError
 from specgen.model import DescriptorSet
-from specgen.validate import request_label, responses_of
 
 
 class Progress(Protocol):
@@ -44,9 +44,9 @@ def selected(name: str, only: Sequence[str], skip: Sequence[str]) -> bool:
     return not any(fnmatch.fnmatchcase(name, p) for p in skip)
 
 
-def preflight(session: Session, credentials: bool) -> list[str]:
-    """Is this a reachable V2 registry we may talk to? Raise UserError (exit 2) when not."""
-    url = session.url("/v2/")
+def preflight(session: Session, credentials: bool, url: str) -> list[str]:
+    """Is ``url`` (the base route) a reachable V2 registry we may talk to? Raise UserError (exit 2)
+    when not."""
     try:
         ex, _ = session.send("GET", url)
     except UserError as exc:
@@ -92,9 +92,9 @@ def run(base_url: str, dset: DescriptorSet, *, repo: str | None = None, user: st
     report = Report(target=base_url, set_name=dset.name, repository=repo)
     start = time.monotonic()
     try:
-        report.notes += preflight(session, credentials)
-        ledger, exercises = Ledger(), []
+        ledger, exercises = Ledger(), list[Exercise]()
         ctx = Context(session, dset, repo, ledger, exercises, credentials)
+        report.notes += preflight(session, credentials, ctx.urls.base())
         ctx.observers.append(lambda ex: registry_scenarios.observe(ctx, ex))
         chosen = [s for s in registry_scenarios.SCENARIOS if selected(s.name, only, skip)]
         run_cleanup = selected("cleanup", (), skip)
@@ -156,22 +156,22 @@ def coverage(dset: DescriptorSet, exercises: list[Exercise]) -> list[CoverageRow
         return len(hits), sum(1 for e in hits if e.failed)
 
     for route in dset.routes:
-        n, f = tally(lambda e: e.route == route.name)
+        n, f = tally(lambda e, r=route.name: e.route == r)
         rows.append(CoverageRow("route", route.name, n, f))
         for method in route.methods or ():
             mp = f"{route.name}/{method.method}"
-            n, f = tally(lambda e: e.route == route.name and e.method == method.method)
+            n, f = tally(lambda e, r=route.name, m=method.method: e.route == r and e.method == m)
             rows.append(CoverageRow("method", mp, n, f))
             for i, request in enumerate(method.requests or ()):
                 label = request_label(method, i)
-                in_req = lambda e: e.route == route.name and e.method == method.method and e.request == label  # noqa: E731
-                n, f = tally(in_req)
+                where = (route.name, method.method, label)
+                n, f = tally(lambda e, w=where: (e.route, e.method, e.request) == w)
                 rows.append(CoverageRow("request", f"{mp}/{label}", n, f))
                 responses = responses_of(request)
                 for rlabel, resp, _ in responses:
-                    n, f = tally(lambda e: in_req(e) and e.response == rlabel)
+                    n, f = tally(lambda e, w=where, rl=rlabel: (e.route, e.method, e.request, e.response) == (*w, rl))
                     shared = sum(1 for _, r, _ in responses if r.status_code == resp.status_code) > 1
                     reason = "" if n else registry_scenarios.unprovokable_reason(
-                        route.name, method.method, label, resp.status_code, resp.name, shared)
+                        route.name, method.method, resp, shared, registry_scenarios.SCENARIOS)
                     rows.append(CoverageRow("response", f"{mp}/{label}/{rlabel}", n, f, reason))
     return rows

@@ -6,7 +6,7 @@ import enum
 from dataclasses import dataclass, field
 from typing import Any
 
-from specgen.validate import Finding
+from specgen.checker.validate import Finding
 
 
 class Status(enum.IntEnum):

@@ -1,0 +1,52 @@
+"""Workflows for the registry descriptor sets (registry_v2 and its OCI extension), one module per
+entity.
+
+Each scenario is a group of checks; a check is one step of a realistic client workflow. Every
+request goes through ``Context.call``, so every exchange is validated against the descriptors; the
+steps add what a single exchange cannot show (the blob we pushed comes back, the tag is listed...).
+"""
+
+from __future__ import annotations
+
+from specgen.checker.scenarios import base, blobs, catalog, errors, manifests, referrers, tags, uploads
+from specgen.checker.scenarios.cleanup import cleanup, observe
+from specgen.checker.scenarios.scenario import Decline, Scenario
+from specgen.checker.scenarios.unprovokable import unprovokable_reason
+from specgen.distribution.routenames import BASE, BLOB, BLOB_UPLOAD, BLOB_UPLOAD_CHUNK, MANIFEST
+from specgen.model import DescriptorSet
+
+#: The groups, in the order they run.
+SCENARIOS: list[Scenario] = [
+    base.base,
+    blobs.blob_monolithic,
+    blobs.blob_post_put,
+    uploads.blob_chunked,
+    uploads.blob_streamed,
+    uploads.blob_resumed,
+    uploads.upload_cancel,
+    blobs.blob_mount,
+    blobs.blob_fetch,
+    blobs.blob_digests,
+    blobs.blob_digest_algorithm,
+    referrers.referrers,
+    blobs.blob_delete,
+    manifests.manifest_oci_image,
+    manifests.manifest_docker_v2,
+    manifests.manifest_oci_index,
+    manifests.manifest_docker_list,
+    manifests.manifest_delete,
+    tags.tags,
+    catalog.catalog,
+    errors.errors,
+]
+
+#: The routes the scenarios drive in every set.
+REQUIRED_ROUTES = frozenset({BASE, BLOB, BLOB_UPLOAD, BLOB_UPLOAD_CHUNK, MANIFEST})
+
+
+def applies(dset: DescriptorSet) -> bool:
+    """These scenarios speak the registry protocol: the set must have its routes."""
+    return REQUIRED_ROUTES <= {r.name for r in dset.routes}
+
+
+__all__ = ["SCENARIOS", "Decline", "Scenario", "applies", "cleanup", "observe", "unprovokable_reason"]
