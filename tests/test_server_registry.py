@@ -436,8 +436,6 @@ def test_create_app_takes_a_storage_driver_by_name_with_its_params(tmp_path, mon
 
 
 def test_each_route_is_served_by_the_entity_registered_for_its_name(tmp_path):
-    import re
-
     from specgen.errors import UserError
     from specgen.registry.handlers import Registry
     from specgen.registry.storage.filesystem import FilesystemDriver
@@ -449,7 +447,7 @@ def test_each_route_is_served_by_the_entity_registered_for_its_name(tmp_path):
 
     def route(name: str, handler: str) -> Route:
         op = Operation(handler=handler, request_class=object, method="GET", name="", params=())
-        return Route(name=name, doc_path="/x", regex=re.compile("/x"), methods={"GET": (op,)})
+        return Route(name=name, doc_path="/x", path="/x", methods={"GET": (op,)})
 
     registry.check_routes([route("blob", "fetch_blob"), route("base", "get_base")])
     with pytest.raises(UserError, match="no handlers for route 'mystery'"):

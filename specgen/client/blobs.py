@@ -4,20 +4,12 @@ cross-repository mount, delete. Pushing is ``specgen.client.uploads``."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from functools import cache
 from typing import IO
 
-from specgen.client.connection import Connection, upload_id
+from specgen.client.connection import Connection, fallback_urls, upload_id
 from specgen.client.errors import APIError, ClientError, DigestMismatch
 from specgen.client.runtime import Progress
 from specgen.distribution.digest import algorithm_of, hasher
-from specgen.distribution.registry_urls import RegistryURLBuilder
-
-
-@cache
-def _urls() -> RegistryURLBuilder:
-    """Paths of the registry routes (relative to the registry's base URL)."""
-    return RegistryURLBuilder("/", relative=True)
 
 
 class Blobs:
@@ -36,7 +28,7 @@ class Blobs:
                 raise
             return res.content_length if res.content_length is not None else 0
         try:  # registry_v2 declares no HEAD, distribution answers it as the GET
-            path = _urls().blob(name, digest)
+            path = fallback_urls().blob(name, digest)
         except ValueError as exc:
             raise ClientError(f"blob {name}@{digest}: {exc}") from None
         resp = self.conn.transport.send("HEAD", path)

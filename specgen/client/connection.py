@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib
 from dataclasses import dataclass
+from functools import cache
 from types import ModuleType
 from typing import Any
 from urllib.parse import urlsplit
@@ -13,6 +14,7 @@ import httpx
 
 from specgen.client.errors import ClientError, raise_for
 from specgen.client.runtime import Transport
+from specgen.distribution.registry_urls import RegistryURLBuilder
 
 #: generated client sets tried in order when none is named
 DEFAULT_SETS = ("oci_v1_1", "registry_v2")
@@ -47,6 +49,15 @@ class Connection:
     def raise_for(self, response: httpx.Response) -> None:
         """Raise the generated exception class of an error answer to a raw request."""
         raise_for(response, self.api.ERRORS)
+
+
+@cache
+def fallback_urls() -> RegistryURLBuilder:
+    """Paths (relative to the registry's base URL) of the routes of the default set, for requests a
+    generated client's own set does not declare (``HEAD`` on a blob, the referrers API)."""
+    from specgen.descriptors import DEFAULT_SET, load_set
+
+    return RegistryURLBuilder("/", relative=True, routes=load_set(DEFAULT_SET))
 
 
 def upload_id(location: str) -> str:

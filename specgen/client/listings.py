@@ -4,24 +4,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
-from functools import cache
 from typing import Any
 
-from specgen.client.connection import Connection
+from specgen.client.connection import Connection, fallback_urls
 from specgen.client.errors import ClientError
 from specgen.distribution.mediatypes import OCI_INDEX
-from specgen.distribution.routenames import REFERRERS
-from specgen.distribution.urls import URLBuilder
 
 _LINK = re.compile(r'<([^>]*)>\s*;\s*rel="?next"?')
-
-
-@cache
-def _oci_urls() -> URLBuilder:
-    """Paths of the OCI v1.1 routes, for a generated client whose set lacks one (referrers)."""
-    from specgen.descriptors import load_set
-
-    return URLBuilder(load_set("oci_v1_1"), "/", relative=True)
 
 
 class Listings:
@@ -61,7 +50,7 @@ class Listings:
             body = res.body if isinstance(res.body, dict) else {}
         else:
             try:
-                path = _oci_urls().build(REFERRERS, {"name": name, "digest": digest})
+                path = fallback_urls().referrers(name, digest)
             except ValueError as exc:
                 raise ClientError(f"referrers of {name}@{digest}: {exc}") from None
             resp = self.conn.transport.send("GET", path, headers={"Accept": OCI_INDEX},

@@ -28,10 +28,14 @@ from specgen.compilers import jinja
 from specgen.goregexp import go_to_python
 from specgen.model import DescriptorSet, ParameterDescriptor, RequestDescriptor, RouteDescriptor
 from specgen.paths import compile_path
+from specgen.server.runtime import Request
 
-#: Attribute names the runtime request object already uses.
-RESERVED = frozenset({"self", "method", "path", "query", "headers", "scope", "receive", "stream",
-                      "read", "route", "operation", "base_url", "query_params"})
+#: Attribute names the runtime request object already uses: its methods and properties (read off the
+#: class) and the attributes its constructor sets. ``content_length`` is shared on purpose: the
+#: runtime parses the header into it, as a declared Content-Length parameter would be.
+RESERVED = frozenset({"self", "method", "path", "headers", "scope", "receive", "route", "operation",
+                      "query_params", "path_params", "head",
+                      *(name for name in dir(Request) if not name.startswith("_"))})
 #: ``"Content-Length"`` → ``content_length``; keywords and ``RESERVED`` get a trailing underscore.
 snake = partial(naming.identifier, avoid=naming.KEYWORDS | RESERVED)
 #: ``"get blob-upload"`` → ``GetBlobUpload``.

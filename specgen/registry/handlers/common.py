@@ -1,20 +1,17 @@
 """What the entity handlers share: their context (the storage driver and the set), repository-name
-and digest checks, the storage failures as API errors, absolute URLs for ``Location`` headers, and
-pagination of listings."""
+and digest checks, the storage failures as API errors, ``Location`` headers (from the request's URL
+builder, ``request.urls``, which honours ``Forwarded`` / ``X-Forwarded-*``), and pagination."""
 
 from __future__ import annotations
 
-import re
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 from specgen.distribution.digest import DigestError, parse_digest
 from specgen.distribution.registry_urls import RegistryURLBuilder
-from specgen.distribution.routenames import BASE
-from specgen.distribution.urls import resolve_path, root_from_request
 from specgen.model import DescriptorSet
 from specgen.registry.handlers.requests import AnyRequest, RepositoryRequest
 from specgen.registry.storage import InvalidName, RangeMismatch, StorageDriver, UploadBusy, UploadUnknown
@@ -22,8 +19,6 @@ from specgen.server.runtime import APIError, Response
 
 #: distribution/reference's limit on a repository name.
 NAME_MAX = 255
-#: A Host fit to put in a URL: reg-name, IPv4 or [IPv6], optional port (RFC 3986 3.2.2).
-_HOST = re.compile(r"(?:[A-Za-z0-9._~-]+|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?", re.ASCII)
 
 
 @dataclass
@@ -32,13 +27,11 @@ class Context:
 
     driver: StorageDriver
     dset: DescriptorSet
-    #: Paths of the set's routes (the URL builder, relative; ``Locations`` puts a root in front).
+    #: Paths of the set's routes, relative (``Link`` headers point into this server as requested).
     paths: RegistryURLBuilder = field(init=False)
-    base_path: str = field(init=False)
 
     def __post_init__(self) -> None:
-        self.paths = RegistryURLBuilder("/", relative=True, dset=self.dset)
-        self.base_path = self.dset.route(BASE).path
+        self.paths = RegistryURLBuilder("/", relative=True, routes=self.dset)
 
 
 class Entity:
@@ -80,47 +73,10 @@ def upload_errors(upload_id: str) -> Iterator[None]:
         raise APIError("BLOB_UPLOAD_INVALID", message="upload is in use by another request") from None
 
 
-# -- Locations ------------------------------------------------------------------------------------
-
-class Locations:
-    """Absolute URLs on the root the client addressed, as distribution's
-    ``NewURLBuilderFromRequest``: ``Forwarded`` (proto, host) wins, else ``X-Forwarded-Proto`` and
-    ``X-Forwarded-Host``, else the request's scheme and ``Host`` (ours when it is no host)."""
-
-    def __init__(self, ctx: Context, request: AnyRequest):
-        self.paths = ctx.paths
-        scope = request.scope
-        headers = request.headers
-        host = headers.get("host")
-        if not host or _HOST.fullmatch(host) is None:  # absent or not a host[:port]: ours
-            server = scope.get("server") or ("127.0.0.1", 80)
-            host = f"{server[0]}:{server[1]}"
-        tls = scope.get("scheme") == "https"
-        path = scope.get("path", "")
-        root = root_from_request(path, host, headers, tls, base_path=ctx.base_path)
-        parts = urlsplit(root)
-        if parts.scheme not in ("http", "https") or _HOST.fullmatch(parts.netloc) is None:
-            # a proxy header naming no usable root: the request's own
-            parts = urlsplit(root_from_request(path, host, (), tls, base_path=ctx.base_path))
-        self.scheme, self.netloc, self.prefix = parts.scheme, parts.netloc, parts.path
-
-    def _absolute(self, path: str) -> str:
-        return f"{self.scheme}://{self.netloc}{resolve_path(self.prefix, path[1:])}"
-
-    def blob(self, name: str, digest: str) -> str:
-        return self._absolute(self.paths.blob(name, digest))
-
-    def manifest(self, name: str, digest: str) -> str:
-        return self._absolute(self.paths.manifest(name, digest))
-
-    def upload(self, name: str, upload_id: str) -> str:
-        return self._absolute(self.paths.blob_upload_chunk(name, upload_id))
-
-
 def upload_headers(ctx: Context, request: AnyRequest, name: str, upload_id: str, offset: int) -> dict[str, str]:
     """Headers of an answer about a session in progress."""
     return {
-        "Location": Locations(ctx, request).upload(name, upload_id),
+        "Location": request.urls.blob_upload_chunk(name, upload_id),
         "Range": f"0-{max(offset - 1, 0)}",
         "Content-Length": "0",
         "Docker-Upload-UUID": upload_id,
@@ -136,7 +92,7 @@ def range_mismatch(ctx: Context, request: AnyRequest, name: str, upload_id: str,
 
 def blob_created(ctx: Context, request: AnyRequest, name: str, digest: str, size: int | None = None,
                  upload_id: str | None = None) -> Response:
-    headers = {"Location": Locations(ctx, request).blob(name, digest), "Content-Length": "0",
+    headers = {"Location": request.urls.blob(name, digest), "Content-Length": "0",
                "Docker-Content-Digest": digest,
                # declared on every 201 of the upload route, even when no session was needed
                "Docker-Upload-UUID": upload_id or str(uuid.uuid4())}

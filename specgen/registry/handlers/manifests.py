@@ -3,7 +3,7 @@ and child manifests present, its subject recorded as a referrer), delete one or 
 
 from __future__ import annotations
 
-from specgen.registry.handlers.common import Entity, Locations, checked_digest, repository
+from specgen.registry.handlers.common import Entity, checked_digest, repository
 from specgen.registry.handlers.requests import ManifestRequest
 from specgen.registry.hashing import Hasher
 from specgen.registry.manifests import ManifestInvalid, parse
@@ -94,7 +94,7 @@ class Manifests(Entity):
         await self.driver.put_manifest(name, digest, data, parsed.media_type)
         if not by_digest:
             await self.driver.set_tag(name, reference, digest)
-        headers = {"Location": Locations(self.ctx, request).manifest(name, digest), "Content-Length": "0",
+        headers = {"Location": request.urls.manifest(name, digest), "Content-Length": "0",
                    "Docker-Content-Digest": digest}
         if parsed.subject is not None:
             descriptor = {"mediaType": parsed.media_type, "digest": digest, "size": len(data)}

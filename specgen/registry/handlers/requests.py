@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Mapping
 from typing import Any, Protocol
 
+from specgen.distribution.registry_urls import RegistryURLBuilder
 from specgen.server.runtime import Operation
 
 
@@ -29,6 +30,9 @@ class AnyRequest(Protocol):
 
     @property
     def scope(self) -> Mapping[str, Any]: ...
+
+    @property
+    def urls(self) -> RegistryURLBuilder: ...
 
     def query(self, name: str) -> str | None: ...
 
