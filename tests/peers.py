@@ -119,12 +119,24 @@ def wait_ready(url: str, proc: subprocess.Popen, log: Path, timeout: float = REA
                        + log.read_text(errors="replace")[-4000:])
 
 
+def _die_with_parent() -> None:
+    """In the child before exec: SIGTERM when the test process dies, so a server never outlives a
+    test session that was killed before its fixtures could stop it (Linux ``PR_SET_PDEATHSIG``)."""
+    import ctypes
+    import signal
+
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG = 1
+    except (OSError, AttributeError):
+        pass
+
+
 def _spawn(argv: Sequence[str], workdir: Path, env: dict[str, str] | None = None) -> tuple[subprocess.Popen, Path]:
     log = workdir / "server.log"
     with open(log, "ab") as out:
         proc = subprocess.Popen(
             list(argv), stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
-            cwd=workdir, env=env, start_new_session=True,
+            cwd=workdir, env=env, start_new_session=True, preexec_fn=_die_with_parent,
         )
     return proc, log
 

@@ -213,6 +213,9 @@ def test_tags_sorted_paginated_moved_deleted(driver):
         assert await driver.tags("r", last="a.b", limit=3) == ["a_b", "b", "c10"]
         assert await driver.tags("r", last="c2") == []
         assert await driver.get_tag("r", "a") == d and await driver.get_tag("r", "nope") is None
+        other = b'{"schemaVersion":2,"tagged":true}'
+        await driver.put_manifest("r", digest(other), other, "application/json", tags=("a", "new"))
+        assert await driver.get_tag("r", "a") == digest(other) == await driver.get_tag("r", "new")
         other = b'{"schemaVersion":2,"x":1}'
         await driver.put_manifest("r", digest(other), other, "application/vnd.oci.image.manifest.v1+json")
         await driver.set_tag("r", "a", digest(other))  # moved

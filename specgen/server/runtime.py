@@ -21,6 +21,7 @@ import logging
 import os
 import re
 from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Iterable, Mapping
+from functools import lru_cache
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -237,7 +238,7 @@ class Request:
         (``specgen.distribution.routenames``): ``request.urls.blob(name, digest)``."""
         builder = self.__dict__.get("_urls")
         if builder is None:
-            builder = self.__dict__["_urls"] = RegistryURLBuilder(self.base_url + "/", routes=self._url_routes)
+            builder = self.__dict__["_urls"] = _url_builder(self.base_url + "/", self._url_routes)
         return builder
 
     def raw_body(self):
@@ -297,6 +298,12 @@ class Request:
                 pass
         except ClientDisconnected:
             pass
+
+
+@lru_cache(maxsize=256)
+def _url_builder(root: str, routes: tuple[tuple[str, str], ...]) -> RegistryURLBuilder:
+    """One builder per root clients address this server by (usually one or two), not per request."""
+    return RegistryURLBuilder(root, routes=routes)
 
 
 class ClientDisconnected(Exception):

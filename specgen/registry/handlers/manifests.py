@@ -91,9 +91,7 @@ class Manifests(Entity):
             if await self.driver.manifest_media_type(name, child) is None:
                 raise APIError("MANIFEST_BLOB_UNKNOWN", "MANIFEST_UNKNOWN", "BLOB_UNKNOWN",
                                message="manifest unknown to registry", detail={"digest": child})
-        await self.driver.put_manifest(name, digest, data, parsed.media_type)
-        if not by_digest:
-            await self.driver.set_tag(name, reference, digest)
+        await self.driver.put_manifest(name, digest, data, parsed.media_type, () if by_digest else (reference,))
         headers = {"Location": request.urls.manifest(name, digest), "Content-Length": "0",
                    "Docker-Content-Digest": digest}
         if parsed.subject is not None:

@@ -23,7 +23,7 @@ Contract every driver keeps (``tests/storage_suite.py`` checks it):
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar, Protocol
 
@@ -164,8 +164,10 @@ class StorageDriver(ABC):
 
     # -- manifests ------------------------------------------------------------------------------
     @abstractmethod
-    async def put_manifest(self, name: str, digest: str, data: bytes, media_type: str) -> None:
-        """Store the manifest's bytes (durably, as ``put_blob``) and its revision in ``name``."""
+    async def put_manifest(self, name: str, digest: str, data: bytes, media_type: str,
+                           tags: Sequence[str] = ()) -> None:
+        """Store the manifest's bytes (durably, as ``put_blob``) and its revision in ``name``, then
+        point each of ``tags`` at it (as ``set_tag``): one call, so a driver can do it in one trip."""
 
     @abstractmethod
     async def get_manifest(self, name: str, digest: str) -> tuple[bytes, str] | None:

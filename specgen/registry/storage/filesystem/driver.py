@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+from collections.abc import Sequence
 from pathlib import Path
 
 from specgen.registry.hashing import Hasher
@@ -139,13 +140,18 @@ class FilesystemDriver(StorageDriver):
         return _after(sorted(out), last, limit)
 
     # -- manifests --------------------------------------------------------------------------------
-    def _put_manifest(self, name: str, digest: str, data: bytes, media_type: str) -> None:
+    def _put_manifest(self, name: str, digest: str, data: bytes, media_type: str, tags: Sequence[str]) -> None:
         self._put_bytes(digest, data)
         atomic_write(self.layout.revision_link(name, digest), media_type.encode(), fsync=False)
+        for tag in tags:
+            self._set_tag(name, tag, digest)
 
-    async def put_manifest(self, name: str, digest: str, data: bytes, media_type: str) -> None:
+    async def put_manifest(self, name: str, digest: str, data: bytes, media_type: str,
+                           tags: Sequence[str] = ()) -> None:
         self.layout.repo(name)  # refuse a bad name before any work
-        await in_pool(self._put_manifest, name, digest, data, media_type)
+        for tag in tags:
+            self.layout.tag_dir(name, tag)
+        await in_pool(self._put_manifest, name, digest, data, media_type, tuple(tags))
 
     async def manifest_media_type(self, name: str, digest: str) -> str | None:
         try:
@@ -186,8 +192,12 @@ class FilesystemDriver(StorageDriver):
         return sorted(out)
 
     # -- tags -------------------------------------------------------------------------------------
-    async def set_tag(self, name: str, tag: str, digest: str) -> None:
+    def _set_tag(self, name: str, tag: str, digest: str) -> None:
         atomic_write(self.layout.tag_dir(name, tag) / "current" / "link", digest.encode(), fsync=False)
+
+    async def set_tag(self, name: str, tag: str, digest: str) -> None:
+        self.layout.tag_dir(name, tag)  # refuse a bad tag before any work
+        await in_pool(self._set_tag, name, tag, digest)
 
     async def get_tag(self, name: str, tag: str) -> str | None:
         try:
