@@ -86,7 +86,7 @@ class Client:
             while sent < count:
                 n = c.sock.sendfile(f, off + sent, count - sent)
                 if n == 0:
-                    raise IOError("sendfile sent nothing")
+                    raise OSError("sendfile sent nothing")
                 sent += n
         elif body:
             c.sock.sendall(body)
@@ -272,7 +272,7 @@ class RssSampler:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
-    def __enter__(self) -> "RssSampler":
+    def __enter__(self) -> RssSampler:
         self._stop.clear()
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
@@ -380,7 +380,7 @@ def measure(servers: list[tuple[str, str, int]], blob: Blob, args) -> list[Resul
         for s in samplers:
             s.__enter__()
         rekeys = 0
-        for run in range(args.runs):
+        for _ in range(args.runs):
             for res, cl in zip(results, clients):
                 for key in ("push_mono", "push_chunked"):
                     blob.rekey(rekeys)
@@ -529,8 +529,8 @@ def _loadavg() -> str:
 
 
 def machine_info(args, spec_set: str) -> dict:
-    cpu = next((l.split(":", 1)[1].strip() for l in Path("/proc/cpuinfo").read_text().splitlines()
-                if l.startswith("model name")), platform.processor())
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")), platform.processor())
     try:
         go_version = subprocess.run([peers.DOCKER_REGISTRY, "--version"], capture_output=True,
                                     text=True, timeout=10).stdout.strip()

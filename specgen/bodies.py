@@ -44,10 +44,10 @@ _MEDIA_TYPE = re.compile(r"[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}/[A-Za-z0-9][A-
 class BodyVariant(NamedTuple):
     """One concrete shape a body descriptor stands for."""
 
-    media_type: str            # what goes over the wire (or the placeholder when nothing better)
-    schema_key: str | None     # key in ``dset.schemas`` it came from, None when built or absent
-    schema: dict[str, Any] | None   # JSON Schema, None when the body is not JSON or unknown JSON
-    json: bool                 # whether the body is JSON at all
+    media_type: str  # what goes over the wire (or the placeholder when nothing better)
+    schema_key: str | None  # key in ``dset.schemas`` it came from, None when built or absent
+    schema: dict[str, Any] | None  # JSON Schema, None when the body is not JSON or unknown JSON
+    json: bool  # whether the body is JSON at all
 
 
 def errors_schema(codes: Iterable[str]) -> dict[str, Any]:
@@ -102,8 +102,8 @@ def format_keys(fmt: str) -> set[str] | None:
                 end = text.find('"', end + 1)
             if end == -1:
                 break
-            if depth == 1 and re.match(r"\s*:", text[end + 1:]):
-                keys.add(text[i + 1:end])
+            if depth == 1 and re.match(r"\s*:", text[end + 1 :]):
+                keys.add(text[i + 1 : end])
             i = end + 1
             continue
         if ch in "{[":
@@ -132,8 +132,7 @@ def _keyed(dset: DescriptorSet, key: str, content_type: str) -> BodyVariant:
     return BodyVariant(media, key, _standalone(dset.schemas[key]), True)
 
 
-def body_variants(dset: DescriptorSet, body: BodyDescriptor,
-                  error_codes: Iterable[str] = ()) -> list[BodyVariant]:
+def body_variants(dset: DescriptorSet, body: BodyDescriptor, error_codes: Iterable[str] = ()) -> list[BodyVariant]:
     """The concrete bodies ``body`` stands for (empty when there is none); rules in the module doc."""
     ctype = body.content_type
     if not ctype:
@@ -166,18 +165,23 @@ def _one(variants: list[BodyVariant]) -> dict[str, Any] | None:
         return None
     if len(schemas) == 1:
         return schemas[0]
-    return {"$schema": DIALECT,
-            "anyOf": [{k: v for k, v in s.items() if k != "$schema"} for s in schemas]}
+    return {"$schema": DIALECT, "anyOf": [{k: v for k, v in s.items() if k != "$schema"} for s in schemas]}
 
 
-def request_schema(dset: DescriptorSet, route: RouteDescriptor, method: MethodDescriptor,
-                   request: RequestDescriptor) -> dict[str, Any] | None:
+def request_schema(
+    dset: DescriptorSet, route: RouteDescriptor, method: MethodDescriptor, request: RequestDescriptor
+) -> dict[str, Any] | None:
     """The schema the request body must match (``anyOf`` when it may be one of several types)."""
     return _one(body_variants(dset, request.body))
 
 
-def response_schema(dset: DescriptorSet, route: RouteDescriptor, method: MethodDescriptor,
-                    request: RequestDescriptor, response: ResponseDescriptor) -> dict[str, Any] | None:
+def response_schema(
+    dset: DescriptorSet,
+    route: RouteDescriptor,
+    method: MethodDescriptor,
+    request: RequestDescriptor,
+    response: ResponseDescriptor,
+) -> dict[str, Any] | None:
     """The schema the response body must match; error bodies are limited to the declared codes."""
     codes = [e.value for e in response.error_codes or ()]
     return _one(body_variants(dset, response.body, codes))

@@ -20,8 +20,10 @@ from specgen.model import DescriptorSet
 def _check_folder_name(dset: DescriptorSet, given: str) -> None:
     name = dset.name
     if not name or name.startswith(".") or any(sep in name for sep in ("/", "\\", "\0")):
-        raise UserError(f"{given}: the set's name {name!r} cannot name a folder under build/ "
-                        "(give the DescriptorSet a plain name such as 'my_registry')")
+        raise UserError(
+            f"{given}: the set's name {name!r} cannot name a folder under build/ "
+            "(give the DescriptorSet a plain name such as 'my_registry')"
+        )
 
 
 def load_sets(specs: Iterable[str | DescriptorSet] = BUNDLED) -> list[DescriptorSet]:
@@ -33,8 +35,10 @@ def load_sets(specs: Iterable[str | DescriptorSet] = BUNDLED) -> list[Descriptor
         given = spec.name if isinstance(spec, DescriptorSet) else spec
         _check_folder_name(dset, given)
         if dset.name in sets and sets[dset.name][0] != dset:
-            raise UserError(f"{sets[dset.name][1]} and {given} are two different sets both named "
-                            f"{dset.name!r}: each set is built into build/<its name>/")
+            raise UserError(
+                f"{sets[dset.name][1]} and {given} are two different sets both named "
+                f"{dset.name!r}: each set is built into build/<its name>/"
+            )
         sets.setdefault(dset.name, (dset, given))
     return [dset for dset, _ in sets.values()]
 

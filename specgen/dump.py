@@ -28,8 +28,12 @@ def _list(items, fn):
 
 def _param(p: ParameterDescriptor) -> dict[str, Any]:
     return {
-        "Name": p.name, "Type": p.type, "Description": p.description, "Required": p.required,
-        "Format": p.format, "Regexp": None if p.regexp is None else p.regexp.go_pattern,
+        "Name": p.name,
+        "Type": p.type,
+        "Description": p.description,
+        "Required": p.required,
+        "Format": p.format,
+        "Regexp": None if p.regexp is None else p.regexp.go_pattern,
         "Examples": None if p.examples is None else list(p.examples),
     }
 
@@ -40,18 +44,26 @@ def _body(b: BodyDescriptor) -> dict[str, Any]:
 
 def _response(r: ResponseDescriptor) -> dict[str, Any]:
     return {
-        "Name": r.name, "Description": r.description, "StatusCode": r.status_code,
-        "Headers": _list(r.headers, _param), "Fields": _list(r.fields, _param),
-        "ErrorCodes": _list(r.error_codes, lambda e: e.value), "Body": _body(r.body),
+        "Name": r.name,
+        "Description": r.description,
+        "StatusCode": r.status_code,
+        "Headers": _list(r.headers, _param),
+        "Fields": _list(r.fields, _param),
+        "ErrorCodes": _list(r.error_codes, lambda e: e.value),
+        "Body": _body(r.body),
     }
 
 
 def _request(r: RequestDescriptor) -> dict[str, Any]:
     return {
-        "Name": r.name, "Description": r.description, "Headers": _list(r.headers, _param),
+        "Name": r.name,
+        "Description": r.description,
+        "Headers": _list(r.headers, _param),
         "PathParameters": _list(r.path_parameters, _param),
-        "QueryParameters": _list(r.query_parameters, _param), "Body": _body(r.body),
-        "Successes": _list(r.successes, _response), "Failures": _list(r.failures, _response),
+        "QueryParameters": _list(r.query_parameters, _param),
+        "Body": _body(r.body),
+        "Successes": _list(r.successes, _response),
+        "Failures": _list(r.failures, _response),
     }
 
 
@@ -61,7 +73,10 @@ def _method(m: MethodDescriptor) -> dict[str, Any]:
 
 def _route(r: RouteDescriptor) -> dict[str, Any]:
     return {
-        "Name": r.name, "Path": r.path, "Entity": r.entity, "Description": r.description,
+        "Name": r.name,
+        "Path": r.path,
+        "Entity": r.entity,
+        "Description": r.description,
         "Methods": _list(r.methods, _method),
     }
 
@@ -71,9 +86,15 @@ def dump(dset: DescriptorSet) -> dict[str, Any]:
     return {
         "RouteDescriptors": [_route(r) for r in dset.routes],
         "ErrorDescriptors": [
-            {"Group": e.group, "Value": e.value, "Message": e.message,
-             "Description": e.description, "HTTPStatusCode": e.http_status_code}
-            for _, group in dset.error_groups() for e in group
+            {
+                "Group": e.group,
+                "Value": e.value,
+                "Message": e.message,
+                "Description": e.description,
+                "HTTPStatusCode": e.http_status_code,
+            }
+            for _, group in dset.error_groups()
+            for e in group
         ],
         "Regexps": {g: {k: v.go_pattern for k, v in pats.items()} for g, pats in dset.grammar.items()},
     }
@@ -107,8 +128,15 @@ def load(data: dict[str, Any], name: str = "loaded", title: str = "") -> Descrip
             return None if items is None else tuple(fn(x) for x in items)
 
         def param(p):
-            return ParameterDescriptor(p["Name"], p["Type"], p["Description"], p["Required"],
-                                       p["Format"], rx(p["Regexp"]), tup(p["Examples"], str))
+            return ParameterDescriptor(
+                p["Name"],
+                p["Type"],
+                p["Description"],
+                p["Required"],
+                p["Format"],
+                rx(p["Regexp"]),
+                tup(p["Examples"], str),
+            )
 
         def body(b):
             return BodyDescriptor(b["ContentType"], b["Format"])
@@ -119,24 +147,41 @@ def load(data: dict[str, Any], name: str = "loaded", title: str = "") -> Descrip
             return by_value[v]
 
         def response(r):
-            return ResponseDescriptor(r["Name"], r["Description"], r["StatusCode"],
-                                      tup(r["Headers"], param), tup(r["Fields"], param),
-                                      tup(r["ErrorCodes"], code), body(r["Body"]))
+            return ResponseDescriptor(
+                r["Name"],
+                r["Description"],
+                r["StatusCode"],
+                tup(r["Headers"], param),
+                tup(r["Fields"], param),
+                tup(r["ErrorCodes"], code),
+                body(r["Body"]),
+            )
 
         def request(r):
-            return RequestDescriptor(r["Name"], r["Description"], tup(r["Headers"], param),
-                                     tup(r["PathParameters"], param), tup(r["QueryParameters"], param),
-                                     body(r["Body"]), tup(r["Successes"], response),
-                                     tup(r["Failures"], response))
+            return RequestDescriptor(
+                r["Name"],
+                r["Description"],
+                tup(r["Headers"], param),
+                tup(r["PathParameters"], param),
+                tup(r["QueryParameters"], param),
+                body(r["Body"]),
+                tup(r["Successes"], response),
+                tup(r["Failures"], response),
+            )
 
         routes = tuple(
-            RouteDescriptor(r["Name"], r["Path"], r["Entity"], r["Description"],
-                            tup(r["Methods"], lambda m: MethodDescriptor(
-                                m["Method"], m["Description"], tup(m["Requests"], request))))
+            RouteDescriptor(
+                r["Name"],
+                r["Path"],
+                r["Entity"],
+                r["Description"],
+                tup(
+                    r["Methods"], lambda m: MethodDescriptor(m["Method"], m["Description"], tup(m["Requests"], request))
+                ),
+            )
             for r in data["RouteDescriptors"]
         )
-        grammar = {g: {k: GoRegexp(v) for k, v in pats.items()}
-                   for g, pats in (data.get("Regexps") or {}).items()}
+        grammar = {g: {k: GoRegexp(v) for k, v in pats.items()} for g, pats in (data.get("Regexps") or {}).items()}
     except (KeyError, TypeError, AttributeError) as exc:
         raise DumpError(f"not a descriptor dump: missing or malformed field {exc}") from None
     return DescriptorSet(name=name, title=title or name, routes=routes, errors=errors, grammar=grammar)

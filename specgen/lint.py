@@ -109,8 +109,7 @@ def check_route_names(dset: DescriptorSet) -> Iterator[LintFinding]:
         if not route.name:
             yield LintFinding(ERROR, f"#{i}", "route without a name")
         elif route.name in first:
-            yield LintFinding(ERROR, route.name,
-                              f"duplicate route name (routes #{first[route.name]} and #{i})")
+            yield LintFinding(ERROR, route.name, f"duplicate route name (routes #{first[route.name]} and #{i})")
         else:
             first[route.name] = i
 
@@ -126,8 +125,11 @@ def check_methods(dset: DescriptorSet) -> Iterator[LintFinding]:
 
 def _bad_patterns(path: str) -> list[tuple[str, str]]:
     """(variable, reason) for each variable pattern of ``path`` without a Python translation."""
-    return [(name, why) for name, pattern in path_variables(path)
-            if pattern is not None and (why := _compile_error(pattern))]
+    return [
+        (name, why)
+        for name, pattern in path_variables(path)
+        if pattern is not None and (why := _compile_error(pattern))
+    ]
 
 
 def check_path_variables(dset: DescriptorSet) -> Iterator[LintFinding]:
@@ -150,8 +152,11 @@ def check_path_variables(dset: DescriptorSet) -> Iterator[LintFinding]:
                 yield LintFinding(ERROR, loc, f"path variable {name!r} has no path parameter descriptor")
         for name in declared:
             if name not in variables[id(route)]:
-                yield LintFinding(ERROR, f"{loc}/path_parameters/{name}",
-                                  f"path parameter {name!r} is not a variable of {route.path!r}")
+                yield LintFinding(
+                    ERROR,
+                    f"{loc}/path_parameters/{name}",
+                    f"path parameter {name!r} is not a variable of {route.path!r}",
+                )
 
 
 def check_patterns(dset: DescriptorSet) -> Iterator[LintFinding]:
@@ -181,8 +186,9 @@ def check_patterns(dset: DescriptorSet) -> Iterator[LintFinding]:
             if not isinstance(rx, GoRegexp):
                 text = rx if isinstance(rx, str) else repr(rx)
                 why = _compile_error(text) if isinstance(rx, str) else None
-                yield LintFinding(ERROR, f"grammar/{group}/{key}",
-                                  f"pattern does not compile ({why})" if why else "not a GoRegexp")
+                yield LintFinding(
+                    ERROR, f"grammar/{group}/{key}", f"pattern does not compile ({why})" if why else "not a GoRegexp"
+                )
 
 
 def check_status_codes(dset: DescriptorSet) -> Iterator[LintFinding]:
@@ -219,8 +225,12 @@ def check_error_status(dset: DescriptorSet) -> Iterator[LintFinding]:
         for err in response.error_codes or ():
             known = registered.get(err.value if isinstance(err, ErrorDescriptor) else err)
             if known is not None and known.http_status_code != response.status_code:
-                yield LintFinding(WARNING, loc, f"{known.value} is registered with status "
-                                  f"{known.http_status_code}, listed under {response.status_code}")
+                yield LintFinding(
+                    WARNING,
+                    loc,
+                    f"{known.value} is registered with status "
+                    f"{known.http_status_code}, listed under {response.status_code}",
+                )
 
 
 CHECKS: tuple[Callable[[DescriptorSet], Iterable[LintFinding]], ...] = (

@@ -60,7 +60,7 @@ def camel(text: str) -> str:
         return out
     first = parts[0]
     head = first.lower() if first.isupper() and len(first) > 1 else first[:1].lower() + first[1:]
-    return head + out[len(first):]
+    return head + out[len(first) :]
 
 
 def identifier(text: str, *, avoid: AbstractSet[str] = KEYWORDS, split_camel: bool = False) -> str:

@@ -31,13 +31,13 @@ class PathTemplateError(ValueError):
 
 
 class CompiledPath(NamedTuple):
-    template: str            # the gorilla path as written
-    doc_form: str            # "/v2/<name>/blobs/<digest>"
-    openapi_template: str    # "/v2/{name}/blobs/{digest}"
+    template: str  # the gorilla path as written
+    doc_form: str  # "/v2/<name>/blobs/<digest>"
+    openapi_template: str  # "/v2/{name}/blobs/{digest}"
     variables: tuple[str, ...]
-    regex: re.Pattern[str]   # anchored at both ends; named groups = variables
+    regex: re.Pattern[str]  # anchored at both ends; named groups = variables
     patterns: tuple[str, ...] = ()  # the Go pattern of each variable, in order
-    strict_slash: bool = False      # regex also accepts the path with the final '/' toggled
+    strict_slash: bool = False  # regex also accepts the path with the final '/' toggled
     literals: tuple[str, ...] = ()  # the text around the variables (len(variables) + 1 parts)
 
     def expand(self, values: Mapping[str, str]) -> str:
@@ -59,8 +59,7 @@ class CompiledPath(NamedTuple):
                 anchored = "^" + pattern + "$"
                 if re.match(go_to_python(anchored), str(values[name]), re.ASCII) is None:
                     raise ValueError(
-                        f"mux: variable {_go_quote(str(values[name]))} doesn't match, "
-                        f"expected {_go_quote(anchored)}"
+                        f"mux: variable {_go_quote(str(values[name]))} doesn't match, expected {_go_quote(anchored)}"
                     )
         return built
 

@@ -14,8 +14,9 @@ from typing import Any
 
 import httpx
 
-from specgen.model import DescriptorSet
 from specgen.checker.validate import Exchange, locate, validate
+from specgen.model import DescriptorSet
+
 
 def digest(data: bytes, algorithm: str = "sha256") -> str:
     return f"{algorithm}:{hashlib.new(algorithm, data).hexdigest()}"

@@ -6,9 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 import peers
+import pytest
 
 pytestmark = pytest.mark.interop
 

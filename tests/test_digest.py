@@ -2,9 +2,9 @@
 
 import hashlib
 
+import oracle_port
 import pytest
 
-import oracle_port
 from specgen.distribution.digest import (
     ALGORITHM_NAME,
     ALGORITHMS,

@@ -3,9 +3,9 @@ regexp tests (ported to tests/data/grammar_cases.json), plus RE2-vs-Python diffe
 
 import re
 
+import oracle_port
 import pytest
 
-import oracle_port
 from specgen.distribution import grammar
 from specgen.goregexp import GoRegexp, go_to_python
 

@@ -6,9 +6,8 @@ from __future__ import annotations
 import hashlib
 import uuid
 
-import pytest
-
 import ocilayout
+import pytest
 
 pytestmark = pytest.mark.interop
 

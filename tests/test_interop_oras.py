@@ -12,9 +12,8 @@ import urllib.request
 import uuid
 from pathlib import Path
 
-import pytest
-
 import ocilayout
+import pytest
 
 pytestmark = pytest.mark.interop
 
@@ -104,7 +103,7 @@ def test_push_chunked_and_pull(interop_registry, tmp_path):
 def test_subject_and_referrers(interop_registry, request, tmp_path):
     client, _ = _client(interop_registry)
     repo = f"oras/{uuid.uuid4().hex[:8]}"
-    files = _files(tmp_path, {"image.bin": 10_000})
+    _files(tmp_path, {"image.bin": 10_000})
     client.push(target=_target(interop_registry, repo, "subject"), files=[str(tmp_path / "image.bin")],
                 disable_path_validation=True, quiet=True)
     status, headers, raw = _get(f"{interop_registry}/v2/{repo}/manifests/subject",

@@ -18,9 +18,8 @@ import urllib.request
 import uuid
 from pathlib import Path
 
-import pytest
-
 import ocilayout
+import pytest
 
 pytestmark = pytest.mark.interop
 

@@ -47,7 +47,7 @@ def test_registry_v2_has_no_errors_and_lists_every_status_mismatch():
     warnings = [f for f in findings if f.level == WARNING]
     assert [(f.location, f.message.split()[0]) for f in warnings] == [
         (loc, code) for loc, code, _ in REGISTRY_V2_WARNINGS]
-    for finding, (_, code, registered) in zip(warnings, REGISTRY_V2_WARNINGS):
+    for finding, (_, _code, registered) in zip(warnings, REGISTRY_V2_WARNINGS):
         assert f"registered with status {registered}, listed under 400" in finding.message
 
 

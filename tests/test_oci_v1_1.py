@@ -8,9 +8,9 @@ import pytest
 
 from specgen.descriptors import BUNDLED, load_set
 from specgen.descriptors.oci_v1_1 import routes as oci
-from specgen.distribution import grammar
 from specgen.descriptors.registry_v2 import errors, schemas
 from specgen.descriptors.registry_v2 import routes as v2
+from specgen.distribution import grammar
 from specgen.dump import canonical_json, dump
 from specgen.goregexp import go_to_python
 from specgen.lint import ERROR, lint, path_variables

@@ -1,8 +1,8 @@
 """distribution/reference's reference tests (ported to tests/data/reference_cases.json)."""
 
+import oracle_port
 import pytest
 
-import oracle_port
 from specgen.distribution.digest import DigestError
 from specgen.distribution.reference import (
     Reference,

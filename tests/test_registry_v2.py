@@ -11,8 +11,8 @@ import pytest
 from treediff import json_diff
 
 from specgen.descriptors import load_set
-from specgen.distribution import grammar
 from specgen.descriptors.registry_v2 import errors, routes
+from specgen.distribution import grammar
 from specgen.dump import canonical_json, dump
 
 GOLDEN_SHA256 = "4683e808bd1531872e755efbb623d28871adc206fd699220c5388b8b2f5619ca"

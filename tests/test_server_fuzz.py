@@ -30,11 +30,11 @@ from typing import NamedTuple
 from urllib.parse import unquote, urlsplit
 
 import pytest
-
 from peers import free_port, start_specgen
+
+from specgen.checker.validate import Exchange, Finding, locate, validate
 from specgen.descriptors import load_set
 from specgen.distribution.router import clean_path
-from specgen.checker.validate import Exchange, Finding, locate, validate
 
 SETS = ("oci_v1_1", "registry_v2")
 EMPTY = "sha256:" + hashlib.sha256(b"").hexdigest()
@@ -181,19 +181,19 @@ def test_schemathesis_every_operation(served):
             @given(operation.as_strategy(mode))
             @settings(max_examples=examples, deadline=None, database=None, derandomize=True,
                       suppress_health_check=list(HealthCheck))
-            def call(case):
+            def call(case):  # called right below, in this iteration: the loop variables are current
                 # framing headers are the transport's business: a made-up Content-Length with no
                 # body only makes the server wait for the body
                 case.headers = {k: v for k, v in (case.headers or {}).items()
                                 if k.lower() not in ("content-length", "transfer-encoding", "host")}
                 r = case.call(base_url=url, timeout=10)
-                sent[mode].add(operation.label)
+                sent[mode].add(operation.label)  # noqa: B023
                 req = r.request
                 body = req.body.encode() if isinstance(req.body, str) else req.body
                 reply = Reply(r.status_code, {k: ", ".join(v) if isinstance(v, list) else v
                                               for k, v in r.headers.items()}, r.content)
                 for p in check(dset, req.method, req.url, dict(req.headers), reply, body):
-                    problems.setdefault((operation.label, mode.value, r.status_code, p),
+                    problems.setdefault((operation.label, mode.value, r.status_code, p),  # noqa: B023
                                         f"{req.method} {req.url}")
 
             try:

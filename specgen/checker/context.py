@@ -66,8 +66,15 @@ class Exercise:
 
 
 class Context:
-    def __init__(self, session: Session, dset: DescriptorSet, repo: str, ledger: Ledger,
-                 exercises: list[Exercise], credentials: bool) -> None:
+    def __init__(
+        self,
+        session: Session,
+        dset: DescriptorSet,
+        repo: str,
+        ledger: Ledger,
+        exercises: list[Exercise],
+        credentials: bool,
+    ) -> None:
         self.session, self.dset, self.repo, self.ledger = session, dset, repo, ledger
         #: URLs of the set's routes at the registry's base URL (a path prefix in it is kept)
         self.urls = RegistryURLBuilder(session.base_url + "/", routes=dset)
@@ -108,27 +115,55 @@ class Context:
             self._check = None
 
     @overload
-    def call(self, method: str, path: str, *, headers: Mapping[str, str] | None = None,
-             body: bytes | None = None, expect: int | tuple[int, ...] = 200,
-             codes: tuple[str, ...] | None = None, decline: Mapping[int, str] | None = None,
-             auth: bool = True, soft: Literal[False] = False) -> Exchange: ...
+    def call(
+        self,
+        method: str,
+        path: str,
+        *,
+        headers: Mapping[str, str] | None = None,
+        body: bytes | None = None,
+        expect: int | tuple[int, ...] = 200,
+        codes: tuple[str, ...] | None = None,
+        decline: Mapping[int, str] | None = None,
+        auth: bool = True,
+        soft: Literal[False] = False,
+    ) -> Exchange: ...
 
     @overload
-    def call(self, method: str, path: str, *, headers: Mapping[str, str] | None = None,
-             body: bytes | None = None, expect: int | tuple[int, ...] = 200,
-             codes: tuple[str, ...] | None = None, decline: Mapping[int, str] | None = None,
-             auth: bool = True, soft: bool) -> Exchange | None: ...
+    def call(
+        self,
+        method: str,
+        path: str,
+        *,
+        headers: Mapping[str, str] | None = None,
+        body: bytes | None = None,
+        expect: int | tuple[int, ...] = 200,
+        codes: tuple[str, ...] | None = None,
+        decline: Mapping[int, str] | None = None,
+        auth: bool = True,
+        soft: bool,
+    ) -> Exchange | None: ...
 
-    def call(self, method: str, path: str, *, headers: Mapping[str, str] | None = None,
-             body: bytes | None = None, expect: int | tuple[int, ...] = 200,
-             codes: tuple[str, ...] | None = None, decline: Mapping[int, str] | None = None,
-             auth: bool = True, soft: bool = False) -> Exchange | None:
+    def call(
+        self,
+        method: str,
+        path: str,
+        *,
+        headers: Mapping[str, str] | None = None,
+        body: bytes | None = None,
+        expect: int | tuple[int, ...] = 200,
+        codes: tuple[str, ...] | None = None,
+        decline: Mapping[int, str] | None = None,
+        auth: bool = True,
+        soft: bool = False,
+    ) -> Exchange | None:
         """Send, validate, record; raise StepFailed when the status (or error code) is not the one
         expected, Declined when it is a declared decline of an optional operation. A ``soft`` call
         records a missed expectation as a failure of the check and returns None instead."""
         try:
-            return self._call(method, path, headers=headers, body=body, expect=expect, codes=codes,
-                              decline=decline, auth=auth)
+            return self._call(
+                method, path, headers=headers, body=body, expect=expect, codes=codes, decline=decline, auth=auth
+            )
         except (StepFailed, ProtocolViolation) as exc:
             if not soft:
                 raise
@@ -144,8 +179,18 @@ class Context:
             ex, record = self.session.send(method, path, headers=headers, body=body, auth=auth)
         except ProtocolViolation as exc:
             # keep what was sent in the transcript: the answer is the broken part
-            check.records.append(Record(method, self.session.url(path), redact(headers or {}), body or b"",
-                                        0, [], b"", findings=[Finding("error", "", str(exc))]))
+            check.records.append(
+                Record(
+                    method,
+                    self.session.url(path),
+                    redact(headers or {}),
+                    body or b"",
+                    0,
+                    [],
+                    b"",
+                    findings=[Finding("error", "", str(exc))],
+                )
+            )
             raise
         for observe in self.observers:
             observe(ex)
@@ -153,12 +198,20 @@ class Context:
         record.findings = findings
         target = locate(ex, self.dset)
         if isinstance(target, Target):
-            record.descriptor = descriptor_path(target.route.name, target.method.method,
-                                                target.request_label, target.response_label)
+            record.descriptor = descriptor_path(
+                target.route.name, target.method.method, target.request_label, target.response_label
+            )
             failed = any(f.severity == "error" for f in findings)
             for label in target.request_label.split(" | ") if target.ambiguous else [target.request_label]:
-                self.exercises.append(Exercise(target.route.name, target.method.method, label,
-                                               target.response_label if target.response else "", failed))
+                self.exercises.append(
+                    Exercise(
+                        target.route.name,
+                        target.method.method,
+                        label,
+                        target.response_label if target.response else "",
+                        failed,
+                    )
+                )
         check.records.append(record)
         errors = [f for f in findings if f.severity == "error"]
         if errors:
@@ -173,8 +226,10 @@ class Context:
             want = " or ".join(map(str, expected)) + (f" {'/'.join(codes)}" if codes else "")
             raise StepFailed(f"{method} {urlsplit(ex.url).path}: expected {want}, got {got}")
         if codes and ex.status >= 400 and not set(codes) & set(error_codes(ex)):
-            raise StepFailed(f"{method} {urlsplit(ex.url).path}: expected error code "
-                             f"{' or '.join(codes)}, got {', '.join(error_codes(ex)) or 'none'}")
+            raise StepFailed(
+                f"{method} {urlsplit(ex.url).path}: expected error code "
+                f"{' or '.join(codes)}, got {', '.join(error_codes(ex)) or 'none'}"
+            )
         return ex
 
     def fail(self, message: str) -> None:
@@ -192,5 +247,14 @@ def _join(a: str, b: str) -> str:
     return a if all(p in parts for p in b.split("; ")) else "; ".join(dict.fromkeys(parts + b.split("; ")))
 
 
-__all__ = ["Context", "Declined", "Exercise", "Finding", "Ledger", "StepFailed", "digest_of",
-           "error_codes", "with_query"]
+__all__ = [
+    "Context",
+    "Declined",
+    "Exercise",
+    "Finding",
+    "Ledger",
+    "StepFailed",
+    "digest_of",
+    "error_codes",
+    "with_query",
+]

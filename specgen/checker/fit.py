@@ -30,8 +30,10 @@ class Hint(NamedTuple):
     ours: int
 
     def __str__(self) -> str:
-        return (f"hint: answers fit set {self.better} better ({self.theirs} vs {self.ours} departures); "
-                f"try --set {self.better}")
+        return (
+            f"hint: answers fit set {self.better} better ({self.theirs} vs {self.ours} departures); "
+            f"try --set {self.better}"
+        )
 
 
 def records(report: Report) -> list[Record]:
@@ -40,8 +42,15 @@ def records(report: Report) -> list[Record]:
 
 
 def exchange(record: Record) -> Exchange:
-    return Exchange(record.method, record.url, dict(record.request_headers), record.status,
-                    dict(record.response_headers), record.body, record.request_body or None)
+    return Exchange(
+        record.method,
+        record.url,
+        dict(record.request_headers),
+        record.status,
+        dict(record.response_headers),
+        record.body,
+        record.request_body or None,
+    )
 
 
 def departures(recorded: Iterable[Record], dset: DescriptorSet) -> int:

@@ -27,10 +27,14 @@ def summary_text(report: Report, coverage_table: bool = True) -> str:
     counts = report.counts()
     req = report.coverage_ratio("request")
     resp = report.coverage_ratio("response")
-    out += ["", *(f"note: {n}" for n in report.notes),
-            f"{report.status.label.upper()}: " + ", ".join(f"{v} {k.lower()}" for k, v in counts.items())
-            + f"; request descriptors exercised {req[0]}/{req[1]}, responses {resp[0]}/{resp[1]}"
-            + f"; {report.duration:.2f}s"]
+    out += [
+        "",
+        *(f"note: {n}" for n in report.notes),
+        f"{report.status.label.upper()}: "
+        + ", ".join(f"{v} {k.lower()}" for k, v in counts.items())
+        + f"; request descriptors exercised {req[0]}/{req[1]}, responses {resp[0]}/{resp[1]}"
+        + f"; {report.duration:.2f}s",
+    ]
     return "\n".join(out)
 
 
@@ -62,8 +66,9 @@ class TerminalProgress:
 
     def group_finished(self, group) -> None:
         prefix = "\r\x1b[K" if self.tty else ""
-        checks = "".join({Status.PASS: ".", Status.SKIP: "s", Status.FAIL: "F", Status.ERROR: "E"}[c.status]
-                         for c in group.checks)
+        checks = "".join(
+            {Status.PASS: ".", Status.SKIP: "s", Status.FAIL: "F", Status.ERROR: "E"}[c.status] for c in group.checks
+        )
         self.stream.write(f"{prefix}{_MARK[group.status]:5} {group.name} {checks} ({group.duration:.2f}s)\n")
         self.stream.flush()
 
@@ -80,16 +85,27 @@ def to_json(report: Report) -> str:
 
 def to_junit(report: Report) -> str:
     counts = report.counts()
-    root = ET.Element("testsuites", name=f"specgen check {report.target}",
-                      tests=str(sum(counts.values())), failures=str(counts["Fail"]),
-                      errors=str(counts["Error"]), skipped=str(counts["Skip"]), time=f"{report.duration:.3f}")
+    root = ET.Element(
+        "testsuites",
+        name=f"specgen check {report.target}",
+        tests=str(sum(counts.values())),
+        failures=str(counts["Fail"]),
+        errors=str(counts["Error"]),
+        skipped=str(counts["Skip"]),
+        time=f"{report.duration:.3f}",
+    )
     for g in report.groups:
         checks = g.checks
-        suite = ET.SubElement(root, "testsuite", name=g.name, tests=str(max(len(checks), 1)),
-                              failures=str(sum(c.status == Status.FAIL for c in checks)),
-                              errors=str(sum(c.status == Status.ERROR for c in checks)),
-                              skipped=str(sum(c.status == Status.SKIP for c in checks) + int(not checks)),
-                              time=f"{g.duration:.3f}")
+        suite = ET.SubElement(
+            root,
+            "testsuite",
+            name=g.name,
+            tests=str(max(len(checks), 1)),
+            failures=str(sum(c.status == Status.FAIL for c in checks)),
+            errors=str(sum(c.status == Status.ERROR for c in checks)),
+            skipped=str(sum(c.status == Status.SKIP for c in checks) + int(not checks)),
+            time=f"{g.duration:.3f}",
+        )
         if not checks:
             case = ET.SubElement(suite, "testcase", name=g.name, classname=g.name, time="0")
             ET.SubElement(case, "skipped", message=g.skip_reason or "not run")
@@ -122,34 +138,43 @@ def to_html(report: Report) -> str:
     counts = report.counts()
     req, resp = report.coverage_ratio("request"), report.coverage_ratio("response")
     parts = [
-        "<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
+        "<!DOCTYPE html>",
+        '<html lang="en"><head><meta charset="utf-8">',
         f"<title>specgen check {e(report.target)}</title><style>{_CSS}</style></head><body>",
         f"<h1>specgen check <code>{e(report.target)}</code></h1>",
         f"<p>Set <b>{e(report.set_name)}</b>, repository <code>{e(report.repository)}</code>, "
-        f"{report.duration:.2f}s. Status <span class=\"{report.status.label}\">{report.status.label}</span>: "
+        f'{report.duration:.2f}s. Status <span class="{report.status.label}">{report.status.label}</span>: '
         + ", ".join(f"{v} {k}" for k, v in counts.items())
         + f". Request descriptors exercised {req[0]}/{req[1]}, responses {resp[0]}/{resp[1]}.</p>",
     ]
-    parts += [f"<p class=\"msg\">Note: {e(n)}</p>" for n in report.notes]
+    parts += [f'<p class="msg">Note: {e(n)}</p>' for n in report.notes]
     parts.append("<h2>Results</h2>")
     for g in report.groups:
         open_ = " open" if g.status >= Status.FAIL else ""
-        parts.append(f'<details class="group" id="group-{e(g.name)}"{open_}><summary>'
-                     f'<span class="{g.status.label}">{g.status.label}</span> <b>{e(g.name)}</b> '
-                     f'<span class="msg">{e(g.description)}{" — " + e(g.skip_reason) if g.skip_reason else ""}</span></summary>')
+        parts.append(
+            f'<details class="group" id="group-{e(g.name)}"{open_}><summary>'
+            f'<span class="{g.status.label}">{g.status.label}</span> <b>{e(g.name)}</b> '
+            f'<span class="msg">{e(g.description)}{" — " + e(g.skip_reason) if g.skip_reason else ""}</span></summary>'
+        )
         for c in g.checks:
-            parts.append(f'<details class="check" data-status="{c.status.label}"><summary>'
-                         f'<span class="{c.status.label}">{c.status.label}</span> {e(c.name)} '
-                         f'<span class="msg">{e(c.message)}</span></summary>')
+            parts.append(
+                f'<details class="check" data-status="{c.status.label}"><summary>'
+                f'<span class="{c.status.label}">{c.status.label}</span> {e(c.name)} '
+                f'<span class="msg">{e(c.message)}</span></summary>'
+            )
             for r in c.records:
                 parts.append(f'<pre class="transcript">{e(r.transcript())}</pre>')
             parts.append("</details>")
         parts.append("</details>")
-    parts.append('<h2>Coverage</h2><table class="cov"><tr><th>descriptor</th><th>exercised</th>'
-                 "<th>outcome</th><th>why not exercised</th></tr>")
+    parts.append(
+        '<h2>Coverage</h2><table class="cov"><tr><th>descriptor</th><th>exercised</th>'
+        "<th>outcome</th><th>why not exercised</th></tr>"
+    )
     for row in report.coverage:
         pad = "&nbsp;" * 4 * _indent(row.level)
-        parts.append(f"<tr><td>{pad}{e(row.path)}</td><td>{row.exercised}</td><td>{e(row.outcome)}</td>"
-                     f"<td>{e(row.reason if not row.exercised else '')}</td></tr>")
+        parts.append(
+            f"<tr><td>{pad}{e(row.path)}</td><td>{row.exercised}</td><td>{e(row.outcome)}</td>"
+            f"<td>{e(row.reason if not row.exercised else '')}</td></tr>"
+        )
     parts.append("</table></body></html>")
     return "\n".join(parts) + "\n"

@@ -39,10 +39,16 @@ class Record:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "method": self.method, "url": self.url, "descriptor": self.descriptor,
-            "request_headers": self.request_headers, "request_body": preview(self.request_body),
-            "status": self.status, "response_headers": self.response_headers, "body": preview(self.body),
-            "findings": [f._asdict() for f in self.findings], "elapsed": round(self.elapsed, 4),
+            "method": self.method,
+            "url": self.url,
+            "descriptor": self.descriptor,
+            "request_headers": self.request_headers,
+            "request_body": preview(self.request_body),
+            "status": self.status,
+            "response_headers": self.response_headers,
+            "body": preview(self.body),
+            "findings": [f._asdict() for f in self.findings],
+            "elapsed": round(self.elapsed, 4),
         }
 
     def transcript(self) -> str:
@@ -86,8 +92,13 @@ class Check:
     duration: float = 0.0
 
     def to_json(self) -> dict[str, Any]:
-        return {"name": self.name, "status": self.status.label, "message": self.message,
-                "duration": round(self.duration, 4), "exchanges": [r.to_json() for r in self.records]}
+        return {
+            "name": self.name,
+            "status": self.status.label,
+            "message": self.message,
+            "duration": round(self.duration, 4),
+            "exchanges": [r.to_json() for r in self.records],
+        }
 
 
 @dataclass
@@ -110,8 +121,13 @@ class Group:
         return sum(c.duration for c in self.checks)
 
     def to_json(self) -> dict[str, Any]:
-        return {"name": self.name, "description": self.description, "status": self.status.label,
-                "skip_reason": self.skip_reason, "checks": [c.to_json() for c in self.checks]}
+        return {
+            "name": self.name,
+            "description": self.description,
+            "status": self.status.label,
+            "skip_reason": self.skip_reason,
+            "checks": [c.to_json() for c in self.checks],
+        }
 
 
 @dataclass
@@ -161,9 +177,24 @@ class Report:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "target": self.target, "set": self.set_name, "repository": self.repository,
-            "status": self.status.label, "counts": self.counts(), "duration": round(self.duration, 3),
-            "notes": self.notes, "aborted": self.aborted, "groups": [g.to_json() for g in self.groups],
-            "coverage": [{"level": r.level, "path": r.path, "exercised": r.exercised, "failed": r.failed,
-                          "outcome": r.outcome, "reason": r.reason} for r in self.coverage],
+            "target": self.target,
+            "set": self.set_name,
+            "repository": self.repository,
+            "status": self.status.label,
+            "counts": self.counts(),
+            "duration": round(self.duration, 3),
+            "notes": self.notes,
+            "aborted": self.aborted,
+            "groups": [g.to_json() for g in self.groups],
+            "coverage": [
+                {
+                    "level": r.level,
+                    "path": r.path,
+                    "exercised": r.exercised,
+                    "failed": r.failed,
+                    "outcome": r.outcome,
+                    "reason": r.reason,
+                }
+                for r in self.coverage
+            ],
         }

@@ -60,23 +60,38 @@ def preflight(session: Session, credentials: bool, url: str) -> list[str]:
             raise UserError(f"{url} rejected the credentials given (401)")
         raise UserError(f"{url} requires authentication: pass --user/--password or --token")
     if ex.status != 200:
-        raise UserError(f"{url} answered {ex.status}, not 200 or 401: {session.base_url} does not look "
-                        "like a registry implementing the V2 API")
+        raise UserError(
+            f"{url} answered {ex.status}, not 200 or 401: {session.base_url} does not look "
+            "like a registry implementing the V2 API"
+        )
     version = headers.get("docker-distribution-api-version")
     if version is None:
         try:
             json.loads(ex.body or b"{}")
         except ValueError:
-            raise UserError(f"{url} answered 200 with a non-JSON body and no Docker-Distribution-API-Version "
-                            f"header: {session.base_url} does not look like a registry") from None
+            raise UserError(
+                f"{url} answered 200 with a non-JSON body and no Docker-Distribution-API-Version "
+                f"header: {session.base_url} does not look like a registry"
+            ) from None
         notes.append("GET /v2/ carries no Docker-Distribution-API-Version header")
     return notes
 
 
-def run(base_url: str, dset: DescriptorSet, *, repo: str | None = None, user: str | None = None,
-        password: str | None = None, token: str | None = None, insecure: bool = False,
-        only: Sequence[str] = (), skip: Sequence[str] = (), progress: Progress | None = None,
-        timeout: float = 30.0, transport: httpx.BaseTransport | None = None) -> Report:
+def run(
+    base_url: str,
+    dset: DescriptorSet,
+    *,
+    repo: str | None = None,
+    user: str | None = None,
+    password: str | None = None,
+    token: str | None = None,
+    insecure: bool = False,
+    only: Sequence[str] = (),
+    skip: Sequence[str] = (),
+    progress: Progress | None = None,
+    timeout: float = 30.0,
+    transport: httpx.BaseTransport | None = None,
+) -> Report:
     """Check the registry at ``base_url`` against ``dset``; the Report holds every result.
     ``transport`` replaces the network (tests)."""
     if not registry_scenarios.applies(dset):
@@ -86,8 +101,9 @@ def run(base_url: str, dset: DescriptorSet, *, repo: str | None = None, user: st
     if repo is not None and name_grammar is not None and not name_grammar.fullmatch(repo):
         raise UserError(f"--repo {repo!r} is not a valid repository name (lowercase path components)")
     repo = repo or default_repository()
-    session = Session(base_url, user=user, password=password, token=token, insecure=insecure, timeout=timeout,
-                      transport=transport)
+    session = Session(
+        base_url, user=user, password=password, token=token, insecure=insecure, timeout=timeout, transport=transport
+    )
     credentials = bool(user is not None or token)
     report = Report(target=base_url, set_name=dset.name, repository=repo)
     start = time.monotonic()
@@ -171,7 +187,12 @@ def coverage(dset: DescriptorSet, exercises: list[Exercise]) -> list[CoverageRow
                 for rlabel, resp, _ in responses:
                     n, f = tally(lambda e, w=where, rl=rlabel: (e.route, e.method, e.request, e.response) == (*w, rl))
                     shared = sum(1 for _, r, _ in responses if r.status_code == resp.status_code) > 1
-                    reason = "" if n else registry_scenarios.unprovokable_reason(
-                        route.name, method.method, resp, shared, registry_scenarios.SCENARIOS)
+                    reason = (
+                        ""
+                        if n
+                        else registry_scenarios.unprovokable_reason(
+                            route.name, method.method, resp, shared, registry_scenarios.SCENARIOS
+                        )
+                    )
                     rows.append(CoverageRow("response", f"{mp}/{label}/{rlabel}", n, f, reason))
     return rows

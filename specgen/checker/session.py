@@ -96,23 +96,43 @@ def redact(headers: Mapping[str, str] | httpx.Headers) -> list[tuple[str, str]]:
 class Session:
     """One base URL; ``send`` performs a request and returns (Exchange for validate, Record)."""
 
-    def __init__(self, base_url: str, *, user: str | None = None, password: str | None = None,
-                 token: str | None = None, insecure: bool = False, timeout: float = 30.0,
-                 transport: httpx.BaseTransport | None = None) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        user: str | None = None,
+        password: str | None = None,
+        token: str | None = None,
+        insecure: bool = False,
+        timeout: float = 30.0,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
         self.base_url = base_url.rstrip("/")
         self.auth = RegistryAuth(user, password, token)
         # identity: bodies are checked byte for byte against Content-Length and digests
-        self.client = httpx.Client(auth=self.auth, verify=not insecure, timeout=timeout, transport=transport,
-                                   follow_redirects=False,
-                                   headers={"User-Agent": "specgen-check", "Accept-Encoding": "identity"})
+        self.client = httpx.Client(
+            auth=self.auth,
+            verify=not insecure,
+            timeout=timeout,
+            transport=transport,
+            follow_redirects=False,
+            headers={"User-Agent": "specgen-check", "Accept-Encoding": "identity"},
+        )
 
     def url(self, path_or_url: str) -> str:
         if path_or_url.startswith(("http://", "https://")):
             return path_or_url
         return urljoin(self.base_url + "/", path_or_url.lstrip("/")) if path_or_url else self.base_url
 
-    def send(self, method: str, path_or_url: str, *, headers: Mapping[str, str] | None = None,
-             body: bytes | None = None, auth: bool = True) -> tuple[Exchange, Record]:
+    def send(
+        self,
+        method: str,
+        path_or_url: str,
+        *,
+        headers: Mapping[str, str] | None = None,
+        body: bytes | None = None,
+        auth: bool = True,
+    ) -> tuple[Exchange, Record]:
         url = self.url(path_or_url)
         request = self.client.build_request(method, url, headers=dict(headers or {}), content=body)
         start = time.monotonic()
@@ -126,10 +146,19 @@ class Session:
         elapsed = time.monotonic() - start
         sent = response.request  # the final request, after any auth round trip
         content = response.content
-        exchange = Exchange(method, str(sent.url), dict(sent.headers), response.status_code,
-                            dict(response.headers), content, body)
-        record = Record(method, str(sent.url.copy_with(username=None, password=None)), redact(sent.headers), body or b"", response.status_code,
-                        redact(response.headers), content, elapsed=elapsed)
+        exchange = Exchange(
+            method, str(sent.url), dict(sent.headers), response.status_code, dict(response.headers), content, body
+        )
+        record = Record(
+            method,
+            str(sent.url.copy_with(username=None, password=None)),
+            redact(sent.headers),
+            body or b"",
+            response.status_code,
+            redact(response.headers),
+            content,
+            elapsed=elapsed,
+        )
         return exchange, record
 
     def close(self) -> None:

@@ -120,8 +120,7 @@ def check_redirect(exchange: Exchange, dset: DescriptorSet) -> Iterator[Finding]
     location = _Headers(exchange.response_headers).get("Location") or ""
     if unquote(urlsplit(location).path) == unquote(urlsplit(answer.location or "").path):
         return iter(())
-    return iter([Finding("error", split.path, f"redirect to {location!r}, expected the router's "
-                                              f"{answer.location!r}")])
+    return iter([Finding("error", split.path, f"redirect to {location!r}, expected the router's {answer.location!r}")])
 
 
 class _Headers:
@@ -137,8 +136,9 @@ class _Headers:
         return name.lower() in self._h
 
 
-def _fit(request: RequestDescriptor, common_headers: set[str], query: set[str],
-         headers: _Headers, has_body: bool) -> tuple[int, int]:
+def _fit(
+    request: RequestDescriptor, common_headers: set[str], query: set[str], headers: _Headers, has_body: bool
+) -> tuple[int, int]:
     """How well an exchange fits a request descriptor, as (score, -absent): declared query
     parameters and distinguishing headers present score; undeclared parameters and absent declared
     ones cost, required ones most; on a tie the request missing fewest declared things wins."""
@@ -184,8 +184,11 @@ def locate(exchange: Exchange, dset: DescriptorSet) -> Target | Finding:
     methods = {m.method.upper(): m for m in route.methods or ()}
     method = methods.get(verb) or (methods.get("GET") if verb == "HEAD" else None)
     if method is None:
-        return Finding("error", route.name, f"method {verb} not declared for route {route.name} "
-                       f"(declared: {', '.join(methods) or 'none'})")
+        return Finding(
+            "error",
+            route.name,
+            f"method {verb} not declared for route {route.name} (declared: {', '.join(methods) or 'none'})",
+        )
     requests = list(method.requests or ())
     if not requests:
         return Finding("error", descriptor_path(route.name, method.method), "method declares no request")
@@ -223,8 +226,11 @@ def _pick_response(request: RequestDescriptor, exchange: Exchange) -> tuple[Resp
     codes = _error_codes_in(exchange.body) if exchange.body else None
     if codes:
         # the most specific response declaring every code (e.g. "Missing Layer(s)" over "Invalid Manifest")
-        fitting = [(len(r.error_codes or ()), i) for i, (lbl, r) in enumerate(candidates)
-                   if r.error_codes and set(codes) <= {e.value for e in r.error_codes}]
+        fitting = [
+            (len(r.error_codes or ()), i)
+            for i, (lbl, r) in enumerate(candidates)
+            if r.error_codes and set(codes) <= {e.value for e in r.error_codes}
+        ]
         if fitting:
             lbl, r = candidates[min(fitting)[1]]
             return r, lbl
@@ -424,8 +430,11 @@ def check_error_body(ex: Exchange, t: Target, path: str, dset: DescriptorSet) ->
         return
     for entry in doc["errors"]:
         if entry.get("code") not in declared:
-            yield Finding("error", path, f"error code {entry.get('code')!r} not declared for this response "
-                          f"(declared: {', '.join(declared)})")
+            yield Finding(
+                "error",
+                path,
+                f"error code {entry.get('code')!r} not declared for this response (declared: {', '.join(declared)})",
+            )
     for err in _schema_errors(bodies.errors_schema(declared), doc):
         if "is not one of" not in err:  # undeclared codes are reported above, once and clearly
             yield Finding("error", path, f"error body: {err}")
@@ -487,14 +496,18 @@ def validate(exchange: Exchange, dset: DescriptorSet) -> Iterator[Finding]:
         return
     base = descriptor_path(target.route.name, target.method.method, target.request_label)
     if target.ambiguous:
-        yield Finding("warning", base, "several request descriptors fit this exchange equally; "
-                      "checked against their union")
+        yield Finding(
+            "warning", base, "several request descriptors fit this exchange equally; checked against their union"
+        )
     if exchange.method.upper() == "HEAD" and target.method.method.upper() != "HEAD":
         pass  # HEAD is GET without a body (RFC 9110 9.3.2): checked against GET, body checks skipped
     if target.response is None:
         declared = sorted({r.status_code for _, r, _ in responses_of(target.request)})
-        yield Finding("error", descriptor_path(base, str(exchange.status)),
-                      f"status {exchange.status} not declared (declared: {', '.join(map(str, declared))})")
+        yield Finding(
+            "error",
+            descriptor_path(base, str(exchange.status)),
+            f"status {exchange.status} not declared (declared: {', '.join(map(str, declared))})",
+        )
         return
     path = descriptor_path(base, target.response_label)
     yield from check_headers(exchange, target, path)

@@ -10,8 +10,18 @@ from specgen.client.errors import APIError, ClientError, DigestMismatch, Unexpec
 from specgen.client.registry import Manifest, RegistryClient
 from specgen.client.runtime import Transport, TransportError
 
-__all__ = ["APIError", "AuthError", "ClientError", "DigestMismatch", "Manifest", "RegistryAuth",
-           "RegistryClient", "Transport", "TransportError", "UnexpectedResponse"]
+__all__ = [
+    "APIError",
+    "AuthError",
+    "ClientError",
+    "DigestMismatch",
+    "Manifest",
+    "RegistryAuth",
+    "RegistryClient",
+    "Transport",
+    "TransportError",
+    "UnexpectedResponse",
+]
 
 
 def __getattr__(name: str):

@@ -29,7 +29,7 @@ class AuthError(ClientError):
 
 @dataclass(frozen=True)
 class Challenge:
-    scheme: str                  # lower case: "bearer", "basic", ...
+    scheme: str  # lower case: "bearer", "basic", ...
     params: dict[str, str]
 
 
@@ -79,8 +79,9 @@ class RegistryAuth:
     #: seconds before expiry at which a cached token is considered gone
     MARGIN = 10.0
 
-    def __init__(self, username: str | None = None, password: str | None = None, *,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self, username: str | None = None, password: str | None = None, *, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self.username = username
         self.password = password
         self._clock = clock
@@ -113,13 +114,13 @@ class RegistryAuth:
                 with self._lock:
                     tok = self._tokens.get(key)
                     if tok is not None and tok.expires > self._clock() and sent != "Bearer " + tok.value:
-                        self._last = key          # cached token for this scope: reuse it
+                        self._last = key  # cached token for this scope: reuse it
                         return True
                 self._fetch(key, http)
                 return True
             if ch.scheme == "basic" and self.username is not None:
                 if sent is not None and sent.startswith("Basic "):
-                    return False                  # our credentials were refused
+                    return False  # our credentials were refused
                 self._basic_wanted = True
                 with self._lock:
                     self._last = None
@@ -138,8 +139,7 @@ class RegistryAuth:
         except httpx.HTTPError as exc:
             raise AuthError(f"token endpoint {realm} unreachable: {exc}") from exc
         if resp.status_code != 200:
-            raise AuthError(f"token endpoint {realm} answered HTTP {resp.status_code}: "
-                            f"{resp.text[:200]}")
+            raise AuthError(f"token endpoint {realm} answered HTTP {resp.status_code}: {resp.text[:200]}")
         try:
             data = resp.json()
             value = data.get("token") or data.get("access_token")

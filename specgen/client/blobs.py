@@ -19,7 +19,7 @@ class Blobs:
     def exists(self, name: str, digest: str) -> int | None:
         """The blob's size when the repository has it, else ``None`` (a ``HEAD``)."""
         api = self.conn.api
-        if hasattr(api, "check_blob"):          # a set that declares HEAD on blobs
+        if hasattr(api, "check_blob"):  # a set that declares HEAD on blobs
             try:
                 res = api.check_blob(name, digest)
             except APIError as exc:
@@ -38,8 +38,15 @@ class Blobs:
             self.conn.raise_for(resp)
         return int(resp.headers.get("content-length", "0"))
 
-    def iter(self, name: str, digest: str, *, progress: Progress | None = None,
-             chunk_size: int = 1 << 20, verify: bool = True) -> Iterator[bytes]:
+    def iter(
+        self,
+        name: str,
+        digest: str,
+        *,
+        progress: Progress | None = None,
+        chunk_size: int = 1 << 20,
+        verify: bool = True,
+    ) -> Iterator[bytes]:
         """Stream a blob's bytes; the digest is checked at the end (``DigestMismatch``)."""
         h = hasher(algorithm_of(digest)) if verify else None
         res = self.conn.api.fetch_blob(name, digest, stream=True)
@@ -57,9 +64,16 @@ class Blobs:
             if got != digest:
                 raise DigestMismatch(f"blob {name}@{digest}: the registry sent content of {got}")
 
-    def pull(self, name: str, digest: str, dest: IO[bytes] | None = None, *,
-             range: tuple[int, int | None] | None = None, progress: Progress | None = None,
-             verify: bool = True) -> bytes | int:
+    def pull(
+        self,
+        name: str,
+        digest: str,
+        dest: IO[bytes] | None = None,
+        *,
+        range: tuple[int, int | None] | None = None,
+        progress: Progress | None = None,
+        verify: bool = True,
+    ) -> bytes | int:
         """A blob's content (bytes), or written into ``dest`` (returns the byte count)."""
         if range is not None:
             data = self._part(name, digest, *range)
@@ -86,8 +100,8 @@ class Blobs:
         data = res.content or b""
         if end is not None and len(data) != end - start + 1 and res.status == 206:
             raise ClientError(f"asked for {end - start + 1} bytes, got {len(data)}")
-        if res.status == 200:          # the registry ignored Range: cut it ourselves
-            data = data[start:None if end is None else end + 1]
+        if res.status == 200:  # the registry ignored Range: cut it ourselves
+            data = data[start : None if end is None else end + 1]
         return data
 
     def mount(self, name: str, digest: str, from_repo: str | None = None) -> bool:

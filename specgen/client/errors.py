@@ -31,9 +31,16 @@ class APIError(ClientError):
 
     code: str | None = None
 
-    def __init__(self, message: str | None, *, code: str | None = None, detail: Any = None,
-                 status: int = 0, response: httpx.Response | None = None,
-                 errors: list[dict[str, Any]] | None = None) -> None:
+    def __init__(
+        self,
+        message: str | None,
+        *,
+        code: str | None = None,
+        detail: Any = None,
+        status: int = 0,
+        response: httpx.Response | None = None,
+        errors: list[dict[str, Any]] | None = None,
+    ) -> None:
         if code is not None:
             self.code = code
         self.message = message
@@ -67,10 +74,15 @@ def code_base(code: str, class_name: str) -> type[APIError]:
     """The shared base class for error ``code`` (created on first use, one per process)."""
     base = _BASES.get(code)
     if base is None:
-        base = type(class_name, (APIError,), {
-            "code": code, "__module__": __name__,
-            "__doc__": f"Any error body with code {code}, from any generated client.",
-        })
+        base = type(
+            class_name,
+            (APIError,),
+            {
+                "code": code,
+                "__module__": __name__,
+                "__doc__": f"Any error body with code {code}, from any generated client.",
+            },
+        )
         _BASES[code] = base
         _BY_NAME.setdefault(class_name, base)
     return base
@@ -112,7 +124,13 @@ def raise_for(response: httpx.Response, classes: dict[str, type[APIError]]) -> N
         first = errors[0]
         code = str(first.get("code", "")) or None
         cls = classes.get(code or "") or _BASES.get(code or "") or UnexpectedResponse
-        raise cls(first.get("message"), code=code, detail=first.get("detail"),
-                  status=response.status_code, response=response, errors=errors)
+        raise cls(
+            first.get("message"),
+            code=code,
+            detail=first.get("detail"),
+            status=response.status_code,
+            response=response,
+            errors=errors,
+        )
     text = response.reason_phrase or None
     raise UnexpectedResponse(text, status=response.status_code, response=response)

@@ -45,7 +45,7 @@ class Listings:
     def referrers(self, name: str, digest: str, artifact_type: str | None = None) -> list[dict]:
         """Descriptors of the manifests whose ``subject`` is ``digest`` (OCI referrers API)."""
         api = self.conn.api
-        if hasattr(api, "list_referrers"):      # a set with the referrers API
+        if hasattr(api, "list_referrers"):  # a set with the referrers API
             res = api.list_referrers(name, digest, artifact_type=artifact_type, headers={"Accept": OCI_INDEX})
             body = res.body if isinstance(res.body, dict) else {}
         else:
@@ -53,8 +53,12 @@ class Listings:
                 path = fallback_urls().referrers(name, digest)
             except ValueError as exc:
                 raise ClientError(f"referrers of {name}@{digest}: {exc}") from None
-            resp = self.conn.transport.send("GET", path, headers={"Accept": OCI_INDEX},
-                                            params=[("artifactType", artifact_type)] if artifact_type else [])
+            resp = self.conn.transport.send(
+                "GET",
+                path,
+                headers={"Accept": OCI_INDEX},
+                params=[("artifactType", artifact_type)] if artifact_type else [],
+            )
             if resp.status_code != 200:
                 self.conn.raise_for(resp)
             body = resp.json()

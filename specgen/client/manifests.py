@@ -27,8 +27,9 @@ class Manifests:
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
 
-    def push(self, name: str, reference: str, manifest: bytes | Mapping[str, Any],
-             media_type: str | None = None) -> str:
+    def push(
+        self, name: str, reference: str, manifest: bytes | Mapping[str, Any], media_type: str | None = None
+    ) -> str:
         """Store a manifest under a tag or digest; returns its digest.
 
         A mapping is serialised as JSON; ``media_type`` defaults to its ``mediaType`` field.
@@ -45,12 +46,12 @@ class Manifests:
                     media_type = None
         if not media_type:
             raise ClientError("push_manifest needs a media type (no mediaType field to take it from)")
-        res = self.conn.api.put_manifest(name, reference, body=content, content_type=media_type,
-                                         content_length=len(content))
+        res = self.conn.api.put_manifest(
+            name, reference, body=content, content_type=media_type, content_length=len(content)
+        )
         return res.docker_content_digest or digest_of(content)
 
-    def get(self, name: str, reference: str,
-            accept: tuple[str, ...] | list[str] = MANIFEST_TYPES) -> Manifest:
+    def get(self, name: str, reference: str, accept: tuple[str, ...] | list[str] = MANIFEST_TYPES) -> Manifest:
         """Fetch a manifest, accepting ``accept`` media types; a digest reference is verified."""
         res = self.conn.api.get_manifest(name, reference, headers={"Accept": ", ".join(accept)})
         content = res.content or b""

@@ -42,18 +42,36 @@ class RegistryClient:
     ``chunk_size`` bytes, resumed from the registry's upload status when a connection drops.
     """
 
-    def __init__(self, base_url: str, *, username: str | None = None,
-                 password: str | None = None, verify: bool | str = True,
-                 timeout: float = 30.0, retries: int = 3, set: str | None = None,
-                 chunk_size: int = 8 << 20, monolithic_threshold: int = 8 << 20,
-                 transport: Transport | None = None, **transport_options: Any) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        username: str | None = None,
+        password: str | None = None,
+        verify: bool | str = True,
+        timeout: float = 30.0,
+        retries: int = 3,
+        set: str | None = None,
+        chunk_size: int = 8 << 20,
+        monolithic_threshold: int = 8 << 20,
+        transport: Transport | None = None,
+        **transport_options: Any,
+    ) -> None:
         module = generated_client(set)
-        transport = transport or Transport(base_url, username=username, password=password, verify=verify,
-                                           timeout=timeout, retries=retries, **transport_options)
+        transport = transport or Transport(
+            base_url,
+            username=username,
+            password=password,
+            verify=verify,
+            timeout=timeout,
+            retries=retries,
+            **transport_options,
+        )
         self.connection = Connection(module, module.Client(transport=transport), transport)
         self.blobs = Blobs(self.connection)
-        self.uploads = Uploader(self.connection, self.blobs, chunk_size=chunk_size,
-                                monolithic_threshold=monolithic_threshold)
+        self.uploads = Uploader(
+            self.connection, self.blobs, chunk_size=chunk_size, monolithic_threshold=monolithic_threshold
+        )
         self.manifests = Manifests(self.connection)
         self.listings = Listings(self.connection)
 
@@ -108,9 +126,17 @@ class RegistryClient:
         """The blob's size when the repository has it, else ``None`` (a ``HEAD``)."""
         return self.blobs.exists(name, digest)
 
-    def push_blob(self, name: str, source: Source, *, digest: str | None = None,
-                  algorithm: str = "sha256", progress: Progress | None = None,
-                  chunk_size: int | None = None, monolithic_threshold: int | None = None) -> str:
+    def push_blob(
+        self,
+        name: str,
+        source: Source,
+        *,
+        digest: str | None = None,
+        algorithm: str = "sha256",
+        progress: Progress | None = None,
+        chunk_size: int | None = None,
+        monolithic_threshold: int | None = None,
+    ) -> str:
         """Upload a blob and return its digest.
 
         ``source`` is bytes, a binary file, a path, or an iterable of bytes; it is read once, in
@@ -118,17 +144,38 @@ class RegistryClient:
         given, a blob the repository already has is not sent again, and the registry checks the
         content against it (``DigestInvalid`` when it does not match).
         """
-        return self.uploads.push(name, source, digest=digest, algorithm=algorithm, progress=progress,
-                                 chunk_size=chunk_size, monolithic_threshold=monolithic_threshold)
+        return self.uploads.push(
+            name,
+            source,
+            digest=digest,
+            algorithm=algorithm,
+            progress=progress,
+            chunk_size=chunk_size,
+            monolithic_threshold=monolithic_threshold,
+        )
 
-    def iter_blob(self, name: str, digest: str, *, progress: Progress | None = None,
-                  chunk_size: int = 1 << 20, verify: bool = True) -> Iterator[bytes]:
+    def iter_blob(
+        self,
+        name: str,
+        digest: str,
+        *,
+        progress: Progress | None = None,
+        chunk_size: int = 1 << 20,
+        verify: bool = True,
+    ) -> Iterator[bytes]:
         """Stream a blob's bytes; the digest is checked at the end (``DigestMismatch``)."""
         return self.blobs.iter(name, digest, progress=progress, chunk_size=chunk_size, verify=verify)
 
-    def pull_blob(self, name: str, digest: str, dest: IO[bytes] | None = None, *,
-                  range: tuple[int, int | None] | None = None, progress: Progress | None = None,
-                  verify: bool = True) -> bytes | int:
+    def pull_blob(
+        self,
+        name: str,
+        digest: str,
+        dest: IO[bytes] | None = None,
+        *,
+        range: tuple[int, int | None] | None = None,
+        progress: Progress | None = None,
+        verify: bool = True,
+    ) -> bytes | int:
         """A blob's content (bytes), or written into ``dest`` (returns the byte count).
 
         ``range=(start, end)`` (inclusive, ``end`` may be ``None``) fetches part of it; a part
@@ -147,16 +194,16 @@ class RegistryClient:
 
     # -- manifests ------------------------------------------------------------------------------
 
-    def push_manifest(self, name: str, reference: str, manifest: bytes | Mapping[str, Any],
-                      media_type: str | None = None) -> str:
+    def push_manifest(
+        self, name: str, reference: str, manifest: bytes | Mapping[str, Any], media_type: str | None = None
+    ) -> str:
         """Store a manifest under a tag or digest; returns its digest.
 
         A mapping is serialised as JSON; ``media_type`` defaults to its ``mediaType`` field.
         """
         return self.manifests.push(name, reference, manifest, media_type)
 
-    def get_manifest(self, name: str, reference: str,
-                     accept: tuple[str, ...] | list[str] = MANIFEST_TYPES) -> Manifest:
+    def get_manifest(self, name: str, reference: str, accept: tuple[str, ...] | list[str] = MANIFEST_TYPES) -> Manifest:
         """Fetch a manifest, accepting ``accept`` media types; a digest reference is verified."""
         return self.manifests.get(name, reference, accept)
 

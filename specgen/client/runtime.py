@@ -48,13 +48,13 @@ class TransportError(ClientError):
 class Operation:
     """One request descriptor, as the generated client needs it at run time."""
 
-    name: str                           # python method name
-    route: str                          # route descriptor name
-    method: str                         # HTTP method
-    request: str                        # request descriptor name ("" when unnamed)
-    template: str                       # "/v2/{name}/blobs/{digest}"
+    name: str  # python method name
+    route: str  # route descriptor name
+    method: str  # HTTP method
+    request: str  # request descriptor name ("" when unnamed)
+    template: str  # "/v2/{name}/blobs/{digest}"
     variables: tuple[str, ...]
-    regex: re.Pattern[str]            # full match on the unquoted path
+    regex: re.Pattern[str]  # full match on the unquoted path
     successes: tuple[int, ...]
     default_content_type: str | None = None
 
@@ -64,8 +64,7 @@ class Operation:
         if not self.regex.fullmatch(raw):
             shown = ", ".join(f"{k}={variables[k]!r}" for k in self.variables)
             raise ValueError(f"{self.name}: {shown} do not fit the route path {self.template}")
-        return self.template.format(
-            **{k: quote(str(variables[k]), safe="/:@+") for k in self.variables})
+        return self.template.format(**{k: quote(str(variables[k]), safe="/:@+") for k in self.variables})
 
 
 @dataclass
@@ -120,8 +119,7 @@ class Result:
                     body = response.json()
                 except ValueError:
                     body = content
-        return cls(status=response.status_code, body=body, content=content, response=response,
-                   **values)
+        return cls(status=response.status_code, body=body, content=content, response=response, **values)
 
 
 class _Replayable:
@@ -144,8 +142,13 @@ class _Replayable:
     @property
     def replayable(self) -> bool:
         b = self._body
-        return (b is None or isinstance(b, (bytes, bytearray, memoryview)) or callable(b)
-                or self._start is not None or not self._used)
+        return (
+            b is None
+            or isinstance(b, (bytes, bytearray, memoryview))
+            or callable(b)
+            or self._start is not None
+            or not self._used
+        )
 
     def content(self) -> Any:
         b = self._body
@@ -199,12 +202,22 @@ def _length(body: Body) -> int | None:
 class Transport:
     """One HTTP connection pool plus auth and the retry policy, shared by the layers above."""
 
-    def __init__(self, base_url: str, *, username: str | None = None, password: str | None = None,
-                 auth: RegistryAuth | None = None, verify: bool | str = True,
-                 timeout: float | httpx.Timeout = 30.0, retries: int = 3, backoff: float = 0.25,
-                 max_backoff: float = 8.0, http: httpx.Client | None = None,
-                 headers: Mapping[str, str] | None = None,
-                 sleep: Callable[[float], None] = time.sleep) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        username: str | None = None,
+        password: str | None = None,
+        auth: RegistryAuth | None = None,
+        verify: bool | str = True,
+        timeout: float | httpx.Timeout = 30.0,
+        retries: int = 3,
+        backoff: float = 0.25,
+        max_backoff: float = 8.0,
+        http: httpx.Client | None = None,
+        headers: Mapping[str, str] | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
         self.base_url = base_url.rstrip("/")
         self.auth = auth if auth is not None else RegistryAuth(username, password)
         self.retries = retries
@@ -212,11 +225,19 @@ class Transport:
         self.max_backoff = max_backoff
         self._sleep = sleep
         self._own_http = http is None
-        trust: bool | ssl.SSLContext = (ssl.create_default_context(cafile=os.fspath(verify))
-                                        if isinstance(verify, (str, os.PathLike)) else verify)  # a CA bundle
-        self.http = http if http is not None else httpx.Client(
-            verify=trust, timeout=timeout, follow_redirects=False,
-            headers={"User-Agent": "specgen-client", **(headers or {})})
+        trust: bool | ssl.SSLContext = (
+            ssl.create_default_context(cafile=os.fspath(verify)) if isinstance(verify, (str, os.PathLike)) else verify
+        )  # a CA bundle
+        self.http = (
+            http
+            if http is not None
+            else httpx.Client(
+                verify=trust,
+                timeout=timeout,
+                follow_redirects=False,
+                headers={"User-Agent": "specgen-client", **(headers or {})},
+            )
+        )
 
     def close(self) -> None:
         if self._own_http:
@@ -230,12 +251,21 @@ class Transport:
             after = response.headers.get("retry-after", "")
             if after.isdigit():
                 return min(float(after), self.max_backoff)
-        return min(self.backoff * (2 ** attempt), self.max_backoff)
+        return min(self.backoff * (2**attempt), self.max_backoff)
 
-    def send(self, method: str, url: str, *, params: Sequence[tuple[str, str]] = (),
-             headers: Mapping[str, str] | None = None, body: Body = None,
-             content_length: int | None = None, progress: Progress | None = None,
-             stream: bool = False, follow_redirects: bool | None = None) -> httpx.Response:
+    def send(
+        self,
+        method: str,
+        url: str,
+        *,
+        params: Sequence[tuple[str, str]] = (),
+        headers: Mapping[str, str] | None = None,
+        body: Body = None,
+        content_length: int | None = None,
+        progress: Progress | None = None,
+        stream: bool = False,
+        follow_redirects: bool | None = None,
+    ) -> httpx.Response:
         """Send one request, authenticating and retrying as the policy allows.
 
         The response is returned unread when ``stream`` is true (close it), else read.
@@ -254,8 +284,7 @@ class Transport:
             target = httpx.URL(self.url(url))
             if params:  # keep the query a Location carries (e.g. distribution's _state)
                 target = target.copy_merge_params(list(params))
-            request = self.http.build_request(method, target, headers=hdrs,
-                                              content=payload.content())
+            request = self.http.build_request(method, target, headers=hdrs, content=payload.content())
             try:
                 response = self.http.send(request, stream=True, follow_redirects=follow_redirects)
             except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
@@ -263,15 +292,15 @@ class Transport:
                     self._sleep(self._delay(attempt))
                     attempt += 1
                     continue
-                raise TransportError(f"{method} {request.url}: cannot connect: {exc}",
-                                     cause=exc) from exc
+                raise TransportError(f"{method} {request.url}: cannot connect: {exc}", cause=exc) from exc
             except httpx.TransportError as exc:
                 if idempotent and attempt < self.retries and payload.replayable:
                     self._sleep(self._delay(attempt))
                     attempt += 1
                     continue
-                raise TransportError(f"{method} {request.url}: connection failed: {exc!r}",
-                                     cause=exc, sent=True) from exc
+                raise TransportError(
+                    f"{method} {request.url}: connection failed: {exc!r}", cause=exc, sent=True
+                ) from exc
             if response.status_code == 401 and auth_tries < 2 and payload.replayable:
                 response.read()
                 if self.auth.handle_401(response, self.http, hdrs.get("Authorization")):
@@ -279,8 +308,7 @@ class Transport:
                     response.close()
                     continue
                 return response
-            if (response.status_code in RETRY_STATUSES and attempt < self.retries
-                    and payload.replayable):
+            if response.status_code in RETRY_STATUSES and attempt < self.retries and payload.replayable:
                 response.read()
                 response.close()
                 self._sleep(self._delay(attempt, response))
@@ -290,8 +318,9 @@ class Transport:
                 try:
                     response.read()
                 except httpx.TransportError as exc:
-                    raise TransportError(f"{method} {request.url}: reading the response: {exc!r}",
-                                         cause=exc, sent=True) from exc
+                    raise TransportError(
+                        f"{method} {request.url}: reading the response: {exc!r}", cause=exc, sent=True
+                    ) from exc
             return response
 
 
@@ -301,8 +330,7 @@ class BaseClient:
     #: error code -> exception class; set by the generated subclass
     ERRORS: ClassVar[dict[str, type[APIError]]] = {}
 
-    def __init__(self, base_url: str | None = None, *, transport: Transport | None = None,
-                 **options: Any) -> None:
+    def __init__(self, base_url: str | None = None, *, transport: Transport | None = None, **options: Any) -> None:
         if transport is None:
             if base_url is None:
                 raise TypeError("give base_url or transport")
@@ -318,21 +346,39 @@ class BaseClient:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def _call(self, op: Operation, result: type[Result], *, path: Mapping[str, Any],
-              query: Sequence[tuple[str, Any]] = (), headers: Sequence[tuple[str, Any]] = (),
-              extra_headers: Mapping[str, str] | None = None, body: Body = None,
-              content_type: str | None = None, content_length: int | None = None,
-              url: str | None = None, stream: bool = False, progress: Progress | None = None,
-              method: str | None = None) -> Result:
+    def _call(
+        self,
+        op: Operation,
+        result: type[Result],
+        *,
+        path: Mapping[str, Any],
+        query: Sequence[tuple[str, Any]] = (),
+        headers: Sequence[tuple[str, Any]] = (),
+        extra_headers: Mapping[str, str] | None = None,
+        body: Body = None,
+        content_type: str | None = None,
+        content_length: int | None = None,
+        url: str | None = None,
+        stream: bool = False,
+        progress: Progress | None = None,
+        method: str | None = None,
+    ) -> Result:
         target = url if url is not None else op.path(path)
         params = [(k, _qs(v)) for k, v in query if v is not None]
         hdrs = {k: str(v) for k, v in headers if v is not None}
         if content_type is not None:
             hdrs["Content-Type"] = content_type
         hdrs.update(extra_headers or {})
-        response = self.transport.send(method or op.method, target, params=params, headers=hdrs,
-                                       body=body, content_length=content_length,
-                                       progress=progress, stream=stream)
+        response = self.transport.send(
+            method or op.method,
+            target,
+            params=params,
+            headers=hdrs,
+            body=body,
+            content_length=content_length,
+            progress=progress,
+            stream=stream,
+        )
         ok = response.status_code in op.successes or 200 <= response.status_code < 300
         if not ok:
             if stream:

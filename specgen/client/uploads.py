@@ -32,9 +32,17 @@ class Uploader:
         self.chunk_size = chunk_size
         self.monolithic_threshold = monolithic_threshold
 
-    def push(self, name: str, source: Source, *, digest: str | None = None, algorithm: str = "sha256",
-             progress: Progress | None = None, chunk_size: int | None = None,
-             monolithic_threshold: int | None = None) -> str:
+    def push(
+        self,
+        name: str,
+        source: Source,
+        *,
+        digest: str | None = None,
+        algorithm: str = "sha256",
+        progress: Progress | None = None,
+        chunk_size: int | None = None,
+        monolithic_threshold: int | None = None,
+    ) -> str:
         """Upload a blob and return its digest (see ``RegistryClient.push_blob``)."""
         chunk = chunk_size or self.chunk_size
         threshold = self.monolithic_threshold if monolithic_threshold is None else monolithic_threshold
@@ -54,25 +62,50 @@ class Uploader:
                         raise ClientError(
                             f"upload to {name} broke and the registry cannot resume it ({exc}); "
                             "the source cannot be read again (pass a file, a path or bytes to "
-                            "let the client start over)") from exc.__cause__
+                            "let the client start over)"
+                        ) from exc.__cause__
             raise AssertionError("unreachable")
 
-    def _push_once(self, name: str, reader: Reader, digest: str | None, algorithm: str,
-                   chunk: int, threshold: int, total: int | None, progress: Progress | None) -> str:
+    def _push_once(
+        self,
+        name: str,
+        reader: Reader,
+        digest: str | None,
+        algorithm: str,
+        chunk: int,
+        threshold: int,
+        total: int | None,
+        progress: Progress | None,
+    ) -> str:
         api = self.conn.api
         head = reader.read(threshold + 1)
         location = self.conn.location(api.initiate_resumable_blob_upload(name))
         if len(head) <= threshold:
             final = digest or digest_of(head, algorithm)
             api.put_blob_upload_chunk(
-                name, upload_id(location), digest=final, body=head, url=location,
+                name,
+                upload_id(location),
+                digest=final,
+                body=head,
+                url=location,
                 content_length=len(head),
-                progress=(lambda n, _t: progress(n, len(head))) if progress else None)
-            return final               # the registry checked it; it may name it by another
+                progress=(lambda n, _t: progress(n, len(head))) if progress else None,
+            )
+            return final  # the registry checked it; it may name it by another
         return self._push_chunks(name, location, reader, head, digest, algorithm, chunk, total, progress)
 
-    def _push_chunks(self, name: str, location: str, reader: Reader, head: bytes, digest: str | None,
-                     algorithm: str, chunk: int, total: int | None, progress: Progress | None) -> str:
+    def _push_chunks(
+        self,
+        name: str,
+        location: str,
+        reader: Reader,
+        head: bytes,
+        digest: str | None,
+        algorithm: str,
+        chunk: int,
+        total: int | None,
+        progress: Progress | None,
+    ) -> str:
         h = hasher(algorithm)
         offset = 0
         pending = head
@@ -92,8 +125,9 @@ class Uploader:
                 progress(offset, total)
         final = digest or f"{algorithm}:{h.hexdigest()}"
         try:
-            self.conn.api.put_blob_upload_chunk(name, upload_id(location), digest=final, url=location,
-                                                body=b"", content_length=0)
+            self.conn.api.put_blob_upload_chunk(
+                name, upload_id(location), digest=final, url=location, body=b"", content_length=0
+            )
         except self.conn.module.BlobUploadUnknown:
             # a retried PUT whose first attempt completed the upload: the blob is there
             if self.blobs.exists(name, final) is None:
@@ -110,8 +144,13 @@ class Uploader:
             first = offset + start
             try:
                 res = api.chunked_upload(
-                    name, upload_id(location), url=location, body=data, content_length=len(data),
-                    content_range=f"{first}-{first + len(data) - 1}")
+                    name,
+                    upload_id(location),
+                    url=location,
+                    body=data,
+                    content_length=len(data),
+                    content_range=f"{first}-{first + len(data) - 1}",
+                )
                 return self.conn.location(res, location)
             except TransportError as exc:
                 error: Exception = exc

@@ -12,25 +12,41 @@ from specgen.descriptors import BUNDLED
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("build", help="write every artifact of every descriptor set into build/",
-                       description="Compile descriptor sets into docs, OpenAPI, server and client code "
-                       "under DIR/<set name>/, with every compiler of specgen/compilers/.")
+    p = sub.add_parser(
+        "build",
+        help="write every artifact of every descriptor set into build/",
+        description="Compile descriptor sets into docs, OpenAPI, server and client code "
+        "under DIR/<set name>/, with every compiler of specgen/compilers/.",
+    )
     p.add_argument("--out", default="build", type=Path, help="output directory (default: build)")
-    p.add_argument("--check", action="store_true",
-                   help="write nothing; exit 1 naming each file that differs from a fresh build")
-    p.add_argument("--set", dest="sets", action="append", metavar="SET",
-                   help="build only this set: a bundled name, a set folder, a .py file, a .json dump "
-                   "or module:ATTR; written to DIR/<the set's name>/ (repeatable; default: all bundled sets)")
+    p.add_argument(
+        "--check", action="store_true", help="write nothing; exit 1 naming each file that differs from a fresh build"
+    )
+    p.add_argument(
+        "--set",
+        dest="sets",
+        action="append",
+        metavar="SET",
+        help="build only this set: a bundled name, a set folder, a .py file, a .json dump "
+        "or module:ATTR; written to DIR/<the set's name>/ (repeatable; default: all bundled sets)",
+    )
     add_template_dir_option(p)
     p.set_defaults(func=run)
 
 
 def add_template_dir_option(p: argparse.ArgumentParser) -> None:
     """``--template-dir DIR``, understood the same way by every command that renders templates."""
-    p.add_argument("--template-dir", dest="template_dirs", action="append", type=Path, default=[],
-                   metavar="DIR", help="folder of templates laid out as the bundled templates/ "
-                   "(DIR/<kind>/<name>.jinja), searched before them (repeatable; then the folders "
-                   f"in ${ENV_VAR})")
+    p.add_argument(
+        "--template-dir",
+        dest="template_dirs",
+        action="append",
+        type=Path,
+        default=[],
+        metavar="DIR",
+        help="folder of templates laid out as the bundled templates/ "
+        "(DIR/<kind>/<name>.jinja), searched before them (repeatable; then the folders "
+        f"in ${ENV_VAR})",
+    )
 
 
 def run(args: argparse.Namespace) -> int:

@@ -12,11 +12,14 @@ from specgen.model import DescriptorSet
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("check", help="check a live registry against the descriptors",
-                       description="Drive a registry through push/pull/list/delete workflows and every "
-                       "provokable failure, validate each exchange against the descriptors, and report "
-                       "results and descriptor coverage. Exit 0: no failure; 1: failures; 2: usage or "
-                       "connection error.")
+    p = sub.add_parser(
+        "check",
+        help="check a live registry against the descriptors",
+        description="Drive a registry through push/pull/list/delete workflows and every "
+        "provokable failure, validate each exchange against the descriptors, and report "
+        "results and descriptor coverage. Exit 0: no failure; 1: failures; 2: usage or "
+        "connection error.",
+    )
     p.add_argument("url", help="base URL of the registry, e.g. http://127.0.0.1:5000")
     p.add_argument("--set", default=None, help=f"descriptor set (default: {DEFAULT_SET})")
     p.add_argument("--repo", help="repository to work in (default: specgen-conformance/<random>)")
@@ -25,10 +28,16 @@ def register(sub: argparse._SubParsersAction) -> None:
     auth.add_argument("--token", help="bearer token sent with every request")
     p.add_argument("--password", help="password for --user")
     p.add_argument("--insecure", action="store_true", help="do not verify TLS certificates")
-    p.add_argument("--only", action="append", default=[], metavar="GROUP",
-                   help="run only this group (glob; repeatable)")
-    p.add_argument("--skip", action="append", default=[], metavar="GROUP",
-                   help="skip this group (glob; repeatable; 'cleanup' keeps what was pushed)")
+    p.add_argument(
+        "--only", action="append", default=[], metavar="GROUP", help="run only this group (glob; repeatable)"
+    )
+    p.add_argument(
+        "--skip",
+        action="append",
+        default=[],
+        metavar="GROUP",
+        help="skip this group (glob; repeatable; 'cleanup' keeps what was pushed)",
+    )
     p.add_argument("--junit", type=Path, metavar="FILE", help="write JUnit XML here")
     p.add_argument("--json", type=Path, metavar="FILE", help="write the JSON report here")
     p.add_argument("--html", type=Path, metavar="FILE", help="write the single-file HTML report here")
@@ -63,9 +72,19 @@ def run(args: argparse.Namespace) -> int:
     if not args.url.startswith(("http://", "https://")):
         raise UserError(f"{args.url!r} is not an http(s) URL")
     dset = load_set(args.set or DEFAULT_SET)
-    report = runner.run(args.url, dset, repo=args.repo, user=args.user, password=args.password,
-                        token=args.token, insecure=args.insecure, only=args.only, skip=args.skip,
-                        progress=reports.TerminalProgress(sys.stderr), timeout=args.timeout)
+    report = runner.run(
+        args.url,
+        dset,
+        repo=args.repo,
+        user=args.user,
+        password=args.password,
+        token=args.token,
+        insecure=args.insecure,
+        only=args.only,
+        skip=args.skip,
+        progress=reports.TerminalProgress(sys.stderr),
+        timeout=args.timeout,
+    )
     for path, render in ((args.junit, reports.to_junit), (args.json, reports.to_json), (args.html, reports.to_html)):
         if path is not None:
             try:

@@ -15,13 +15,19 @@ from specgen.errors import UserError
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
-        "docs", help="render one descriptor set's API reference (Markdown or HTML)",
+        "docs",
+        help="render one descriptor set's API reference (Markdown or HTML)",
         description="Render a descriptor set as a Markdown API reference (or, with --html, one "
         "self-contained HTML page). A template in a --template-dir folder takes precedence over the "
         "bundled one of the same name: markdown/{api,detail,route,request,success,failure,macros}"
-        ".md.jinja and html/{api,macros,style}.html.jinja.")
-    p.add_argument("set", nargs="?", default=DEFAULT_SET,
-                   help=f"descriptor set: bundled name, module[:ATTR] or dump .json (default: {DEFAULT_SET})")
+        ".md.jinja and html/{api,macros,style}.html.jinja.",
+    )
+    p.add_argument(
+        "set",
+        nargs="?",
+        default=DEFAULT_SET,
+        help=f"descriptor set: bundled name, module[:ATTR] or dump .json (default: {DEFAULT_SET})",
+    )
     p.add_argument("--html", action="store_true", help="render the HTML page instead of Markdown")
     p.add_argument("--out", type=Path, metavar="FILE", help="write to FILE instead of standard output")
     add_template_dir_option(p)

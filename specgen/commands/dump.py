@@ -11,9 +11,12 @@ from specgen.dump import dump
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("dump", help="print a descriptor set as JSON in the shape of distribution's dump",
-                       description="Print a descriptor set with Go field names, nil lists as null, "
-                       "regexps as pattern text and error codes as their values.")
+    p = sub.add_parser(
+        "dump",
+        help="print a descriptor set as JSON in the shape of distribution's dump",
+        description="Print a descriptor set with Go field names, nil lists as null, "
+        "regexps as pattern text and error codes as their values.",
+    )
     p.add_argument("set", nargs="?", default=DEFAULT_SET, help=f"descriptor set (default: {DEFAULT_SET})")
     p.add_argument("--format", choices=["json"], default="json")
     p.add_argument("--compact", action="store_true", help="no indentation")

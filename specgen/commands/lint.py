@@ -10,12 +10,15 @@ from specgen.lint import ERROR, WARNING, lint
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("lint", help="check a descriptor set for consistency",
-                       description="Check a descriptor set: duplicate route names, path variables "
-                       "without path parameter descriptors (and the reverse), invalid status codes, "
-                       "unregistered error codes, patterns that do not compile (errors), and error "
-                       "codes listed under a status other than their registered one (warnings). "
-                       "Exit 1 on errors, 0 with warnings only.")
+    p = sub.add_parser(
+        "lint",
+        help="check a descriptor set for consistency",
+        description="Check a descriptor set: duplicate route names, path variables "
+        "without path parameter descriptors (and the reverse), invalid status codes, "
+        "unregistered error codes, patterns that do not compile (errors), and error "
+        "codes listed under a status other than their registered one (warnings). "
+        "Exit 1 on errors, 0 with warnings only.",
+    )
     p.add_argument("set", nargs="?", default=DEFAULT_SET, help=f"descriptor set (default: {DEFAULT_SET})")
     p.add_argument("--errors-only", action="store_true", help="do not print warnings")
     p.set_defaults(func=run)

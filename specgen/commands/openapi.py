@@ -13,9 +13,12 @@ from specgen.errors import UserError
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("openapi", help="print the OpenAPI document of a descriptor set",
-                       description="Compile a descriptor set into an OpenAPI 3.1 (or 3.0.3) document. "
-                       "What OpenAPI cannot say directly is kept in x- extensions (docs/openapi.md).")
+    p = sub.add_parser(
+        "openapi",
+        help="print the OpenAPI document of a descriptor set",
+        description="Compile a descriptor set into an OpenAPI 3.1 (or 3.0.3) document. "
+        "What OpenAPI cannot say directly is kept in x- extensions (docs/openapi.md).",
+    )
     p.add_argument("set", nargs="?", default=DEFAULT_SET, help=f"descriptor set (default: {DEFAULT_SET})")
     p.add_argument("--version", choices=sorted(VERSIONS), default="3.1", help="OpenAPI version (default 3.1)")
     p.add_argument("--format", choices=FORMATS, default="json", help="output format (default json)")

@@ -17,27 +17,51 @@ from specgen.errors import UserError
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("serve", help="run the reference registry (generated stub + filesystem backend)",
-                       description="Serve a descriptor set's generated ASGI stub on uvicorn. A set with "
-                       "the registry routes is served by the filesystem registry backend (requests it adds "
-                       "answer 501 UNSUPPORTED); any other set, e.g. one of your own, answers every "
-                       "declared request with 501 UNSUPPORTED. A set that is not bundled needs no "
-                       "`specgen build`: its stub is generated for the run.")
-    p.add_argument("--set", dest="set_name", default=None,
-                   help=f"descriptor set: bundled name, set file or folder, module:ATTR or dump .json "
-                   f"(default: {DEFAULT_SET})")
-    p.add_argument("--driver", default=None, metavar="NAME",
-                   help="storage driver of the registry backend (default: $SPECGEN_DRIVER or filesystem)")
-    p.add_argument("--driver-param", action="append", default=[], metavar="KEY=VALUE",
-                   help="a parameter of the storage driver (repeatable; also $SPECGEN_DRIVER_PARAMS, "
-                   "a JSON object, which these override)")
-    p.add_argument("--root", default="specgen-registry", type=Path,
-                   help="the filesystem driver's storage directory (default: ./specgen-registry)")
+    p = sub.add_parser(
+        "serve",
+        help="run the reference registry (generated stub + filesystem backend)",
+        description="Serve a descriptor set's generated ASGI stub on uvicorn. A set with "
+        "the registry routes is served by the filesystem registry backend (requests it adds "
+        "answer 501 UNSUPPORTED); any other set, e.g. one of your own, answers every "
+        "declared request with 501 UNSUPPORTED. A set that is not bundled needs no "
+        "`specgen build`: its stub is generated for the run.",
+    )
+    p.add_argument(
+        "--set",
+        dest="set_name",
+        default=None,
+        help=f"descriptor set: bundled name, set file or folder, module:ATTR or dump .json (default: {DEFAULT_SET})",
+    )
+    p.add_argument(
+        "--driver",
+        default=None,
+        metavar="NAME",
+        help="storage driver of the registry backend (default: $SPECGEN_DRIVER or filesystem)",
+    )
+    p.add_argument(
+        "--driver-param",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a parameter of the storage driver (repeatable; also $SPECGEN_DRIVER_PARAMS, "
+        "a JSON object, which these override)",
+    )
+    p.add_argument(
+        "--root",
+        default="specgen-registry",
+        type=Path,
+        help="the filesystem driver's storage directory (default: ./specgen-registry)",
+    )
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1)")
     p.add_argument("--port", default=5000, type=int, help="port (default: 5000; 0 picks a free one)")
     p.add_argument("--workers", default=1, type=int, help="worker processes sharing the root (default: 1)")
-    p.add_argument("--upload-ttl", default=24 * 3600, type=float, metavar="SECONDS",
-                   help="remove upload sessions untouched this long (default: 86400)")
+    p.add_argument(
+        "--upload-ttl",
+        default=24 * 3600,
+        type=float,
+        metavar="SECONDS",
+        help="remove upload sessions untouched this long (default: 86400)",
+    )
     p.add_argument("--log-level", default="warning", help="uvicorn log level (default: warning)")
     p.add_argument("--access-log", action="store_true", help="log every request")
     p.set_defaults(func=run)
@@ -80,8 +104,7 @@ def run(args: argparse.Namespace) -> int:
                     with tempfile.TemporaryFile(dir=root):  # writable? (os.access says yes to root anywhere)
                         pass
                 # fail here, clearly, if the stub or the storage is unusable
-                serving.create_app(dset, server, None, upload_ttl=args.upload_ttl, driver=driver,
-                                   driver_params=params)
+                serving.create_app(dset, server, None, upload_ttl=args.upload_ttl, driver=driver, driver_params=params)
             except OSError as exc:
                 raise UserError(f"cannot use --root {args.root}: {exc}") from None
             env[serving.ENV_DRIVER] = driver
@@ -89,8 +112,16 @@ def run(args: argparse.Namespace) -> int:
         else:
             serving.create_app(dset, server, None)
         os.environ.update(env)
-        return _serve(args, uvicorn, f"set {dset.name}" + (
-            f" from {root or env.get(serving.ENV_DRIVER)}" if registry else " (no backend: every declared request answers 501 UNSUPPORTED)"))
+        return _serve(
+            args,
+            uvicorn,
+            f"set {dset.name}"
+            + (
+                f" from {root or env.get(serving.ENV_DRIVER)}"
+                if registry
+                else " (no backend: every declared request answers 501 UNSUPPORTED)"
+            ),
+        )
 
 
 def _driver(args: argparse.Namespace) -> tuple[str, dict[str, Any]]:
@@ -115,21 +146,34 @@ def _serve(args: argparse.Namespace, uvicorn: Any, what: str) -> int:
     try:
         # IPPROTO_TCP explicitly: asyncio only sets TCP_NODELAY on sockets whose proto says TCP,
         # and without it a response written in two parts waits out the peer's delayed ACK (40 ms)
-        sock = socket.socket(socket.AF_INET6 if ":" in args.host else socket.AF_INET,
-                             socket.SOCK_STREAM, socket.IPPROTO_TCP)
+        sock = socket.socket(
+            socket.AF_INET6 if ":" in args.host else socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP
+        )
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((args.host, args.port))
     except OSError as exc:
         raise UserError(f"cannot listen on {args.host}:{args.port}: {exc}") from None
     port = sock.getsockname()[1]
     config = uvicorn.Config(
-        "specgen.server.serving:app_from_env", factory=True, host=args.host, port=port,
-        workers=args.workers, http="specgen.server.uvicorn_zerocopy:ZeroCopyHttpToolsProtocol",
-        loop="asyncio", lifespan="on", log_level=args.log_level, access_log=args.access_log,
-        timeout_keep_alive=30, proxy_headers=False, server_header=False,
+        "specgen.server.serving:app_from_env",
+        factory=True,
+        host=args.host,
+        port=port,
+        workers=args.workers,
+        http="specgen.server.uvicorn_zerocopy:ZeroCopyHttpToolsProtocol",
+        loop="asyncio",
+        lifespan="on",
+        log_level=args.log_level,
+        access_log=args.access_log,
+        timeout_keep_alive=30,
+        proxy_headers=False,
+        server_header=False,
     )
-    print(f"specgen: serving {what} on http://{args.host}:{port} "
-          f"({args.workers} worker{'s' if args.workers > 1 else ''})", flush=True)
+    print(
+        f"specgen: serving {what} on http://{args.host}:{port} "
+        f"({args.workers} worker{'s' if args.workers > 1 else ''})",
+        flush=True,
+    )
     server = uvicorn.Server(config)
     if args.workers == 1:
         server.run(sockets=[sock])

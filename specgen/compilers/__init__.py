@@ -33,5 +33,4 @@ def package_init(dset: DescriptorSet) -> bytes:
     """``build/<set>/__init__.py``, making the set's generated code a package. The server and the
     client compiler both write it, with the very same bytes (``specgen.build`` accepts identical
     duplicates), so either alone makes a package."""
-    return (f"{hash_comment()}"
-            f'"""Generated code of the descriptor set ``{dset.name}``."""\n').encode()
+    return (f'{hash_comment()}"""Generated code of the descriptor set ``{dset.name}``."""\n').encode()

@@ -28,26 +28,68 @@ from specgen.naming import slug
 # Go's net/http StatusText. It keeps RFC 2616/7231 era phrases where Python's http.HTTPStatus has
 # moved on (413, 414, 416, 418, 422 among others), and returns "" for an unknown code.
 GO_STATUS_TEXT: dict[int, str] = {
-    100: "Continue", 101: "Switching Protocols", 102: "Processing", 103: "Early Hints",
-    200: "OK", 201: "Created", 202: "Accepted", 203: "Non-Authoritative Information",
-    204: "No Content", 205: "Reset Content", 206: "Partial Content", 207: "Multi-Status",
-    208: "Already Reported", 226: "IM Used",
-    300: "Multiple Choices", 301: "Moved Permanently", 302: "Found", 303: "See Other",
-    304: "Not Modified", 305: "Use Proxy", 307: "Temporary Redirect", 308: "Permanent Redirect",
-    400: "Bad Request", 401: "Unauthorized", 402: "Payment Required", 403: "Forbidden",
-    404: "Not Found", 405: "Method Not Allowed", 406: "Not Acceptable",
-    407: "Proxy Authentication Required", 408: "Request Timeout", 409: "Conflict", 410: "Gone",
-    411: "Length Required", 412: "Precondition Failed", 413: "Request Entity Too Large",
-    414: "Request URI Too Long", 415: "Unsupported Media Type",
-    416: "Requested Range Not Satisfiable", 417: "Expectation Failed", 418: "I'm a teapot",
-    421: "Misdirected Request", 422: "Unprocessable Entity", 423: "Locked",
-    424: "Failed Dependency", 425: "Too Early", 426: "Upgrade Required",
-    428: "Precondition Required", 429: "Too Many Requests",
-    431: "Request Header Fields Too Large", 451: "Unavailable For Legal Reasons",
-    500: "Internal Server Error", 501: "Not Implemented", 502: "Bad Gateway",
-    503: "Service Unavailable", 504: "Gateway Timeout", 505: "HTTP Version Not Supported",
-    506: "Variant Also Negotiates", 507: "Insufficient Storage", 508: "Loop Detected",
-    510: "Not Extended", 511: "Network Authentication Required",
+    100: "Continue",
+    101: "Switching Protocols",
+    102: "Processing",
+    103: "Early Hints",
+    200: "OK",
+    201: "Created",
+    202: "Accepted",
+    203: "Non-Authoritative Information",
+    204: "No Content",
+    205: "Reset Content",
+    206: "Partial Content",
+    207: "Multi-Status",
+    208: "Already Reported",
+    226: "IM Used",
+    300: "Multiple Choices",
+    301: "Moved Permanently",
+    302: "Found",
+    303: "See Other",
+    304: "Not Modified",
+    305: "Use Proxy",
+    307: "Temporary Redirect",
+    308: "Permanent Redirect",
+    400: "Bad Request",
+    401: "Unauthorized",
+    402: "Payment Required",
+    403: "Forbidden",
+    404: "Not Found",
+    405: "Method Not Allowed",
+    406: "Not Acceptable",
+    407: "Proxy Authentication Required",
+    408: "Request Timeout",
+    409: "Conflict",
+    410: "Gone",
+    411: "Length Required",
+    412: "Precondition Failed",
+    413: "Request Entity Too Large",
+    414: "Request URI Too Long",
+    415: "Unsupported Media Type",
+    416: "Requested Range Not Satisfiable",
+    417: "Expectation Failed",
+    418: "I'm a teapot",
+    421: "Misdirected Request",
+    422: "Unprocessable Entity",
+    423: "Locked",
+    424: "Failed Dependency",
+    425: "Too Early",
+    426: "Upgrade Required",
+    428: "Precondition Required",
+    429: "Too Many Requests",
+    431: "Request Header Fields Too Large",
+    451: "Unavailable For Legal Reasons",
+    500: "Internal Server Error",
+    501: "Not Implemented",
+    502: "Bad Gateway",
+    503: "Service Unavailable",
+    504: "Gateway Timeout",
+    505: "HTTP Version Not Supported",
+    506: "Variant Also Negotiates",
+    507: "Insufficient Storage",
+    508: "Loop Detected",
+    510: "Not Extended",
+    511: "Network Authentication Required",
 }
 
 # Go's regexp \s is ASCII only: [\t\n\f\r ] (no \v, no Unicode spaces, unlike Python's \s).
@@ -115,20 +157,38 @@ def wrap(text: str, width: int = 92, indent: int = 8) -> str:
     """Paragraphs (blank-line separated) refilled to ``width`` at ``indent``, for docstrings."""
     pad = " " * indent
     return "\n\n".join(
-        textwrap.fill(" ".join(p.split()), width=width, initial_indent=pad, subsequent_indent=pad,
-                      break_long_words=False, break_on_hyphens=False)
-        for p in text.split("\n\n"))
+        textwrap.fill(
+            " ".join(p.split()),
+            width=width,
+            initial_indent=pad,
+            subsequent_indent=pad,
+            break_long_words=False,
+            break_on_hyphens=False,
+        )
+        for p in text.split("\n\n")
+    )
 
 
 def hang(text: str, width: int = 96, indent: int = 12) -> str:
     """One docstring entry: first line at ``indent``, continuation lines 4 deeper."""
-    return textwrap.fill(" ".join(text.split()), width=width, initial_indent=" " * indent,
-                         subsequent_indent=" " * (indent + 4), break_long_words=False,
-                         break_on_hyphens=False)
+    return textwrap.fill(
+        " ".join(text.split()),
+        width=width,
+        initial_indent=" " * indent,
+        subsequent_indent=" " * (indent + 4),
+        break_long_words=False,
+        break_on_hyphens=False,
+    )
 
 
 FILTERS: dict[str, Callable[..., Any]] = {
-    "removenewlines": removenewlines, "statustext": statustext, "prettygorilla": prettygorilla,
-    "slug": slug, "md": md, "mdinline": mdinline,
-    "pyrepr": repr, "wrap": wrap, "hang": hang,
+    "removenewlines": removenewlines,
+    "statustext": statustext,
+    "prettygorilla": prettygorilla,
+    "slug": slug,
+    "md": md,
+    "mdinline": mdinline,
+    "pyrepr": repr,
+    "wrap": wrap,
+    "hang": hang,
 }

@@ -61,8 +61,10 @@ def _check_layout(folder: Path) -> None:
     for path in sorted(folder.glob("*.j2")) + sorted(folder.glob(f"*{EXTENSION}")):
         name = path.name.removesuffix(path.suffix) + EXTENSION
         if name in bundled and path.is_file():
-            raise UserError(f"{path}: a template folder holds one folder per output kind, as the "
-                            f"bundled templates/ does; move it to {folder / bundled[name] / name}")
+            raise UserError(
+                f"{path}: a template folder holds one folder per output kind, as the "
+                f"bundled templates/ does; move it to {folder / bundled[name] / name}"
+            )
     for path in sorted(folder.glob("*/*.j2")):
         name = path.with_suffix(EXTENSION).name
         if (TEMPLATES / path.parent.name / name).is_file():
@@ -75,8 +77,9 @@ def _environment(folders: tuple[str, ...]) -> jinja2.Environment:
     loaders.append(jinja2.FileSystemLoader(str(TEMPLATES)))
     env = jinja2.Environment(
         loader=jinja2.ChoiceLoader(loaders),
-        autoescape=jinja2.select_autoescape(enabled_extensions=(f"html{EXTENSION}",), default=False,
-                                            default_for_string=False),
+        autoescape=jinja2.select_autoescape(
+            enabled_extensions=(f"html{EXTENSION}",), default=False, default_for_string=False
+        ),
         keep_trailing_newline=True,
         trim_blocks=True,
         lstrip_blocks=True,
@@ -100,8 +103,7 @@ def render(template: str, context: Mapping[str, Any], extra: TemplateDirs = ()) 
     except jinja2.TemplateNotFound as exc:
         raise UserError(f"template not found: {exc.name}") from None
     except jinja2.TemplateSyntaxError as exc:
-        raise UserError(f"{exc.filename or exc.name}:{exc.lineno}: template syntax error: "
-                        f"{exc.message}") from None
+        raise UserError(f"{exc.filename or exc.name}:{exc.lineno}: template syntax error: {exc.message}") from None
     except jinja2.UndefinedError as exc:
         raise UserError(f"template error: {exc.message}") from None
 

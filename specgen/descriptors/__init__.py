@@ -37,8 +37,12 @@ def search_path() -> list[str]:
 __path__ = search_path()
 
 #: The bundled sets, in build order (a set before the sets that build on it).
-BUNDLED = tuple(sorted((p.name for p in DESCRIPTORS.iterdir() if (p / "__init__.py").is_file()),
-                       key=lambda name: (name != "registry_v2", name)))
+BUNDLED = tuple(
+    sorted(
+        (p.name for p in DESCRIPTORS.iterdir() if (p / "__init__.py").is_file()),
+        key=lambda name: (name != "registry_v2", name),
+    )
+)
 
 
 class SetNotFound(LookupError):
@@ -71,8 +75,10 @@ def load_set(name: str) -> DescriptorSet:
     except ModuleNotFoundError as exc:
         if exc.name and module_name.startswith(exc.name):
             known = ", ".join(available())
-            raise SetNotFound(f"unknown descriptor set {name!r} (known: {known}; or give a set folder, "
-                              f"a .py file, a .json dump or module:ATTRIBUTE)") from None
+            raise SetNotFound(
+                f"unknown descriptor set {name!r} (known: {known}; or give a set folder, "
+                f"a .py file, a .json dump or module:ATTRIBUTE)"
+            ) from None
         raise
     return _from_module(module, name, attr or "DESCRIPTOR_SET")
 

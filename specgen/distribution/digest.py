@@ -80,7 +80,7 @@ def verifier(digest: str) -> hashlib._Hash:
     """The hash a digest is verified with (``Digest.Verifier``), without validating the digest."""
     algorithm, sep, _ = digest.partition(":")
     if not sep:
-        raise ValueError(f'no \':\' separator in digest "{digest}"')
+        raise ValueError(f"no ':' separator in digest \"{digest}\"")
     return hasher(algorithm)
 
 

@@ -162,9 +162,7 @@ def split_docker_domain(name: str) -> tuple[str, str]:
 def parse_normalized_named(text: str, algorithms: Mapping[str, int] = ALGORITHMS) -> Reference:
     """``reference.ParseNormalizedNamed``: familiar Docker names made fully qualified."""
     if ANCHORED_IDENTIFIER_REGEXP.python.match(text) is not None:
-        raise ReferenceError(
-            f"invalid repository name ({text}), cannot specify 64-byte hexadecimal strings"
-        )
+        raise ReferenceError(f"invalid repository name ({text}), cannot specify 64-byte hexadecimal strings")
     domain, remainder = split_docker_domain(text)
     remote = remainder.split(":", 1)[0]
     if remote.lower() != remote:

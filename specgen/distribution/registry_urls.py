@@ -41,8 +41,9 @@ class RegistryURLBuilder:
         self.builder = URLBuilder(routes, base_url, relative)
 
     @classmethod
-    def from_request(cls, url: str, host: str, headers: Headers = (), tls: bool = False,
-                     relative: bool = False, *, routes: Routes) -> RegistryURLBuilder:
+    def from_request(
+        cls, url: str, host: str, headers: Headers = (), tls: bool = False, relative: bool = False, *, routes: Routes
+    ) -> RegistryURLBuilder:
         """``NewURLBuilderFromRequest``: the root the client used, proxies' headers considered."""
         paths = route_paths(routes)
         base_path = dict(paths).get(BASE, "/v2/")

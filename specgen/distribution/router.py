@@ -70,8 +70,9 @@ class Router(Generic[R]):
         base = prefix.rstrip("/")
         self.routes = tuple((route, compile_path(base + path, strict_slash=True)) for route, path in routes)
         # what resolve() needs per route, looked up once (it runs on every request of the server)
-        self._table = tuple((route, compiled.regex.match, compiled.template.endswith("/"))
-                            for route, compiled in self.routes)
+        self._table = tuple(
+            (route, compiled.regex.match, compiled.template.endswith("/")) for route, compiled in self.routes
+        )
 
     def resolve(self, path: str, query: str = "") -> Resolution:
         """One request's answer. ``path`` is the decoded URL path (ASGI ``scope["path"]``),

@@ -136,8 +136,7 @@ def _first(headers: Headers, name: str) -> str:
     return values[0] if values else ""
 
 
-def root_from_request(url: str, host: str, headers: Headers = (), tls: bool = False,
-                      base_path: str = "/v2/") -> str:
+def root_from_request(url: str, host: str, headers: Headers = (), tls: bool = False, base_path: str = "/v2/") -> str:
     """The root URL a request was addressed to (distribution's ``NewURLBuilderFromRequest``).
 
     ``url`` is the request URL as the server sees it (``http://host/prefix/v2/...`` or just the
@@ -212,7 +211,7 @@ def parse_forwarded_header(forwarded: str) -> tuple[dict[str, str], str]:
             if m is None:
                 raise ValueError(f"failed to parse token at position {pos(parse)}")
             parameter_name = m.group(0).lower()
-            parse = parse[m.end():]
+            parse = parse[m.end() :]
             state = kv_delim
         elif state == kv_delim:
             if parse[0] != "=":
@@ -230,14 +229,14 @@ def parse_forwarded_header(forwarded: str) -> tuple[dict[str, str], str]:
                 if parameter_name in result:
                     raise ValueError(f'duplicate parameter "{parameter_name}" at position {pos(parse)}')
                 result[parameter_name] = m.group(0)
-                parse = parse[m.end():]
+                parse = parse[m.end() :]
                 value = ""
                 state = pair_end
         elif state == quoted:
             m = _QUOTED.match(parse)
             if m:
                 value += m.group(0)
-                parse = parse[m.end():]
+                parse = parse[m.end() :]
             if not parse:
                 raise ValueError("unterminated quoted string")
             if parse[0] == '"':

@@ -18,9 +18,16 @@ DEFAULT_HEADERS = {"Docker-Distribution-API-Version": "registry/2.0"}
 DEFAULT_DRIVER = "filesystem"
 
 
-def create_app(set_name: str, root: str | None = None, *, dset: DescriptorSet | None = None,
-               server: ModuleType | None = None, upload_ttl: float = 24 * 3600,
-               driver: str = DEFAULT_DRIVER, driver_params: dict[str, Any] | None = None) -> App:
+def create_app(
+    set_name: str,
+    root: str | None = None,
+    *,
+    dset: DescriptorSet | None = None,
+    server: ModuleType | None = None,
+    upload_ttl: float = 24 * 3600,
+    driver: str = DEFAULT_DRIVER,
+    driver_params: dict[str, Any] | None = None,
+) -> App:
     """The registry app for ``set_name``, storing with storage driver ``driver`` built from
     ``driver_params``; ``root`` is the filesystem driver's ``root`` parameter, for short."""
     tune_malloc()

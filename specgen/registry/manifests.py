@@ -25,8 +25,8 @@ class ManifestInvalid(ValueError):
 @dataclass
 class Parsed:
     media_type: str
-    blobs: list[str]          # digests of config and layers that must be in the repository
-    manifests: list[str]      # digests of child manifests that must be in the repository
+    blobs: list[str]  # digests of config and layers that must be in the repository
+    manifests: list[str]  # digests of child manifests that must be in the repository
     subject: dict | None
     artifact_type: str | None
     annotations: dict | None
@@ -110,8 +110,11 @@ def parse(dset: DescriptorSet, data: bytes, content_type: str | None) -> Parsed:
             raise ManifestInvalid("layers must be an array")
         for i, layer in enumerate(layers):
             digest = _check_descriptor(layer, f"layers/{i}")
-            if layer.get("urls") and "nondistributable" in str(layer.get("mediaType", "")) or (
-                    layer.get("urls") and "foreign" in str(layer.get("mediaType", ""))):
+            if (
+                layer.get("urls")
+                and "nondistributable" in str(layer.get("mediaType", ""))
+                or (layer.get("urls") and "foreign" in str(layer.get("mediaType", "")))
+            ):
                 continue  # non-distributable layers live elsewhere
             blobs.append(digest)
     else:

@@ -52,8 +52,8 @@ def tune_malloc() -> None:
 
     try:
         libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        libc.mallopt(-8, 2)         # M_ARENA_MAX
-        libc.mallopt(-3, 1 << 20)   # M_MMAP_THRESHOLD
+        libc.mallopt(-8, 2)  # M_ARENA_MAX
+        libc.mallopt(-3, 1 << 20)  # M_MMAP_THRESHOLD
     except (OSError, AttributeError):
         pass
 
@@ -69,8 +69,17 @@ class Param:
 
     __slots__ = ("name", "attr", "location", "required", "integer", "pattern", "error_code", "key")
 
-    def __init__(self, name: str, attr: str, location: str, *, required: bool = False,
-                 integer: bool = False, pattern: str | None = None, error_code: str | None = None):
+    def __init__(
+        self,
+        name: str,
+        attr: str,
+        location: str,
+        *,
+        required: bool = False,
+        integer: bool = False,
+        pattern: str | None = None,
+        error_code: str | None = None,
+    ):
         self.name, self.attr, self.location = name, attr, location
         self.required, self.integer, self.error_code = required, integer, error_code
         self.pattern = re.compile(pattern, re.ASCII) if pattern else None
@@ -80,18 +89,28 @@ class Param:
 class Operation:
     """One request descriptor: its handler method, request class, parameters and declarations."""
 
-    def __init__(self, *, handler: str, request_class: type, method: str, name: str,
-                 params: Iterable[Param], discriminators: Iterable[str] = (),
-                 required_discriminators: Iterable[str] = (),
-                 failure_codes: Mapping[str, int] | Iterable[str] = (),
-                 success_statuses: Iterable[int] = (), failure_statuses: Iterable[int] = ()):
+    def __init__(
+        self,
+        *,
+        handler: str,
+        request_class: type,
+        method: str,
+        name: str,
+        params: Iterable[Param],
+        discriminators: Iterable[str] = (),
+        required_discriminators: Iterable[str] = (),
+        failure_codes: Mapping[str, int] | Iterable[str] = (),
+        success_statuses: Iterable[int] = (),
+        failure_statuses: Iterable[int] = (),
+    ):
         self.handler, self.request_class, self.method, self.name = handler, request_class, method, name
         self.params = tuple(params)
         self.discriminators = frozenset(discriminators)
         self.required_discriminators = frozenset(required_discriminators)
         #: declared error code → HTTP status of the (first) failure response declaring it
-        self.failure_codes = (dict(failure_codes) if isinstance(failure_codes, Mapping)
-                              else {c: 0 for c in failure_codes})
+        self.failure_codes = (
+            dict(failure_codes) if isinstance(failure_codes, Mapping) else {c: 0 for c in failure_codes}
+        )
         self.success_statuses = tuple(success_statuses)
         self.failure_statuses = tuple(failure_statuses)
 
@@ -102,8 +121,7 @@ class Operation:
 class Route:
     """One route of the table: its name, gorilla path template (matched by ``Router``), methods."""
 
-    def __init__(self, *, name: str, doc_path: str, path: str,
-                 methods: Mapping[str, tuple[Operation, ...]]):
+    def __init__(self, *, name: str, doc_path: str, path: str, methods: Mapping[str, tuple[Operation, ...]]):
         self.name, self.doc_path, self.path = name, doc_path, path
         self.methods = dict(methods)
         allowed = list(self.methods)
@@ -144,8 +162,14 @@ class APIError(Exception):
     code sends an empty body (e.g. 416).
     """
 
-    def __init__(self, *codes: str, message: str | None = None, detail: Any = None,
-                 status: int | None = None, headers: Mapping[str, str] | None = None):
+    def __init__(
+        self,
+        *codes: str,
+        message: str | None = None,
+        detail: Any = None,
+        status: int | None = None,
+        headers: Mapping[str, str] | None = None,
+    ):
         super().__init__(message or (codes[0] if codes else str(status)))
         self.codes, self.message, self.detail = codes, message, detail
         self.status, self.headers = status, dict(headers or {})
@@ -169,15 +193,21 @@ class Response:
 
     __slots__ = ("status", "headers", "body")
 
-    def __init__(self, status: int = 200, headers: Mapping[str, str] | Iterable[tuple[str, str]] = (),
-                 body: Body = b""):
+    def __init__(
+        self, status: int = 200, headers: Mapping[str, str] | Iterable[tuple[str, str]] = (), body: Body = b""
+    ):
         self.status = status
         self.headers = list(headers.items()) if isinstance(headers, Mapping) else list(headers)
         self.body = body
 
     @classmethod
-    def json(cls, data: Any, status: int = 200, headers: Mapping[str, str] | None = None,
-             content_type: str = "application/json; charset=utf-8") -> Response:
+    def json(
+        cls,
+        data: Any,
+        status: int = 200,
+        headers: Mapping[str, str] | None = None,
+        content_type: str = "application/json; charset=utf-8",
+    ) -> Response:
         body = (json.dumps(data) + "\n").encode()
         return cls(status, {"Content-Type": content_type, **(headers or {})}, body)
 
@@ -195,9 +225,18 @@ class Request:
     head: bool
     content_length: int | None
 
-    def __init__(self, scope: dict, receive: Callable[[], Awaitable[dict]], route: Route,
-                 operation: Operation, path_params: dict[str, str], query: list[tuple[str, str]],
-                 headers: dict[str, str], head: bool, url_routes: tuple[tuple[str, str], ...] = ()):
+    def __init__(
+        self,
+        scope: dict,
+        receive: Callable[[], Awaitable[dict]],
+        route: Route,
+        operation: Operation,
+        path_params: dict[str, str],
+        query: list[tuple[str, str]],
+        headers: dict[str, str],
+        head: bool,
+        url_routes: tuple[tuple[str, str], ...] = (),
+    ):
         self.scope, self.receive = scope, receive
         self._url_routes = url_routes
         self.method, self.path = scope["method"], scope["path"]
@@ -281,8 +320,7 @@ class Request:
             # refuse before reading: draining an announced huge body would keep the client
             # waiting for its answer; closing the connection discards whatever it still sends
             self._done = True
-            raise APIError(status=413, message="request body too large",
-                           headers={"Connection": "close"})
+            raise APIError(status=413, message="request body too large", headers={"Connection": "close"})
         parts, size = [], 0
         async for chunk in self.stream():
             size += len(chunk)
@@ -314,8 +352,9 @@ def _bad_param(op: Operation, p: Param, message: str) -> APIError:
     return APIError(*(c for c in [p.error_code] if c), message=message, detail={"parameter": p.name})
 
 
-def check_params(op: Operation, path_params: Mapping[str, str], query: list[tuple[str, str]],
-                 headers: Mapping[str, str]) -> dict[str, Any]:
+def check_params(
+    op: Operation, path_params: Mapping[str, str], query: list[tuple[str, str]], headers: Mapping[str, str]
+) -> dict[str, Any]:
     """Attribute → value for the typed request; ``APIError`` with the parameter's code if invalid."""
     values: dict[str, Any] = {}
     qmap: dict[str, str] | None = None
@@ -354,18 +393,27 @@ Handler = Callable[[Request], Awaitable[Response]]
 class App:
     """The ASGI application: a generated route table in front of a backend."""
 
-    def __init__(self, routes: Iterable[Route], errors: Mapping[str, tuple[int, str]], handlers: Any, *,
-                 handler_methods: Iterable[str] = (), method_not_allowed: str | None = None,
-                 set_name: str = "", on_startup: Iterable[Callable[[], Any]] = (),
-                 on_shutdown: Iterable[Callable[[], Any]] = (),
-                 default_headers: Mapping[str, str] | None = None):
+    def __init__(
+        self,
+        routes: Iterable[Route],
+        errors: Mapping[str, tuple[int, str]],
+        handlers: Any,
+        *,
+        handler_methods: Iterable[str] = (),
+        method_not_allowed: str | None = None,
+        set_name: str = "",
+        on_startup: Iterable[Callable[[], Any]] = (),
+        on_shutdown: Iterable[Callable[[], Any]] = (),
+        default_headers: Mapping[str, str] | None = None,
+    ):
         self.routes = tuple(routes)
         #: (route name, gorilla path) of each route: what a request's URL builder builds from
         self.url_routes = tuple((route.name, route.path) for route in self.routes)
         #: distribution's router over the table: the one matcher of server, checker and validate
         self.router: Router[Route] = Router.of((route, route.path) for route in self.routes)
-        self.default_headers = [(k.lower().encode("latin-1"), v.encode("latin-1"))
-                                for k, v in (default_headers or {}).items()]
+        self.default_headers = [
+            (k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in (default_headers or {}).items()
+        ]
         self.errors = dict(errors)
         self.handlers = handlers
         self.method_not_allowed = method_not_allowed
@@ -374,8 +422,10 @@ class App:
         self.on_shutdown = list(on_shutdown) + [f for f in [getattr(handlers, "shutdown", None)] if f]
         missing = [name for name in handler_methods if not callable(getattr(handlers, name, None))]
         if missing:
-            raise TypeError(f"{type(handlers).__name__} does not implement the handler methods of set "
-                            f"{set_name!r}: {', '.join(missing)}")
+            raise TypeError(
+                f"{type(handlers).__name__} does not implement the handler methods of set "
+                f"{set_name!r}: {', '.join(missing)}"
+            )
         self._bound: dict[str, Handler] = {name: getattr(handlers, name) for name in handler_methods}
 
     async def __call__(self, scope: dict, receive, send) -> None:
@@ -419,8 +469,7 @@ class App:
             if answer.status == 301:
                 response = Response(301, {"Location": answer.location or "/", "Content-Length": "0"}, b"")
             else:
-                response = Response(404, {"Content-Type": "text/plain; charset=utf-8"},
-                                    b"404 page not found\n")
+                response = Response(404, {"Content-Type": "text/plain; charset=utf-8"}, b"404 page not found\n")
             await self._discard(receive, headers, None, response)
             await send_response(scope, send, self.default_headers, response, method == "HEAD")
             return
@@ -429,9 +478,12 @@ class App:
         ops, head = route.operations(method)
         head = head or method == "HEAD"
         if ops is None:
-            err = APIError(*(c for c in [self.method_not_allowed] if c), status=405,
-                           message=f"{method} is not supported on {route.doc_path}",
-                           headers={"Allow": route.allow})
+            err = APIError(
+                *(c for c in [self.method_not_allowed] if c),
+                status=405,
+                message=f"{method} is not supported on {route.doc_path}",
+                headers={"Allow": route.allow},
+            )
             response = self.error_response(err, None)
             await self._discard(receive, headers, None, response)
             await send_response(scope, send, self.default_headers, response, head)
@@ -443,8 +495,7 @@ class App:
         request = None
         try:
             values = check_params(op, path_params, query, headers)
-            request = op.request_class(scope, receive, route, op, path_params, query, headers, head,
-                                       self.url_routes)
+            request = op.request_class(scope, receive, route, op, path_params, query, headers, head, self.url_routes)
             request.__dict__.update(values)
             response = await self._bound[op.handler](request)
         except APIError as err:
@@ -483,8 +534,7 @@ class App:
         headers.setdefault("Content-Type", "application/json; charset=utf-8")
         return Response(status, headers, body)
 
-    async def _discard(self, receive, headers: Mapping[str, str], request: Request | None,
-                       response: Response) -> None:
+    async def _discard(self, receive, headers: Mapping[str, str], request: Request | None, response: Response) -> None:
         """Drop the unread body of a request answered early, keeping the connection usable; but a
         client awaiting ``100 Continue`` has sent no body: answer at once and close instead."""
         if "100-continue" in headers.get("expect", "").lower() and (request is None or not request.started):
@@ -502,8 +552,9 @@ class App:
                 return
 
 
-async def send_response(scope: dict, send, default_headers: list[tuple[bytes, bytes]],
-                        response: Response, head: bool) -> None:
+async def send_response(
+    scope: dict, send, default_headers: list[tuple[bytes, bytes]], response: Response, head: bool
+) -> None:
     body = response.body
     headers = [(k.lower().encode("latin-1"), str(v).encode("latin-1")) for k, v in response.headers]
     if response.status == 204 or response.status < 200:  # RFC 9110 8.6: no Content-Length here
@@ -514,8 +565,9 @@ async def send_response(scope: dict, send, default_headers: list[tuple[bytes, by
         if body:  # the body's own length wins over any announced one
             headers = [(k, v) for k, v in headers if k != b"content-length"]
             headers.append((b"content-length", str(len(body)).encode()))
-        elif b"content-length" not in names and response.status not in (204, 304) and not (
-                100 <= response.status < 200):
+        elif (
+            b"content-length" not in names and response.status not in (204, 304) and not (100 <= response.status < 200)
+        ):
             headers.append((b"content-length", b"0"))
         await send({"type": "http.response.start", "status": response.status, "headers": headers})
         await send({"type": "http.response.body", "body": b"" if head else bytes(body)})
@@ -542,8 +594,7 @@ async def send_response(scope: dict, send, default_headers: list[tuple[bytes, by
 async def send_file(scope: dict, send, body: FileBody) -> None:
     with open(body.path, "rb") as f:
         if ZEROCOPY in (scope.get("extensions") or {}):
-            await send({"type": ZEROCOPY, "file": f, "offset": body.offset, "count": body.count,
-                        "more_body": False})
+            await send({"type": ZEROCOPY, "file": f, "offset": body.offset, "count": body.count, "more_body": False})
             return
         fd, offset, left = f.fileno(), body.offset, body.count
         while left > 0:

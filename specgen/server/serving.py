@@ -56,8 +56,11 @@ def is_bundled(spec: str, dset: DescriptorSet) -> bool:
         return False
     module = sys.modules.get(f"specgen.descriptors.{spec}")
     source = getattr(module, "__file__", None)
-    return (source is not None and Path(source).resolve().parent.parent == DESCRIPTORS.resolve()
-            and getattr(module, "DESCRIPTOR_SET", None) is dset)
+    return (
+        source is not None
+        and Path(source).resolve().parent.parent == DESCRIPTORS.resolve()
+        and getattr(module, "DESCRIPTOR_SET", None) is dset
+    )
 
 
 def committed_stub(set_name: str) -> ModuleType:
@@ -65,8 +68,9 @@ def committed_stub(set_name: str) -> ModuleType:
     try:
         return importlib.import_module(f"specgen._generated.{set_name}.server")
     except ModuleNotFoundError as exc:
-        raise UserError(f"no generated server for bundled set {set_name!r} in this installation: "
-                        f"run `specgen build` ({exc})") from None
+        raise UserError(
+            f"no generated server for bundled set {set_name!r} in this installation: run `specgen build` ({exc})"
+        ) from None
 
 
 def write_stub(dset: DescriptorSet, folder: Path) -> Path:
@@ -88,8 +92,9 @@ def import_stub(package: Path) -> ModuleType:
     """The ``server`` module of a stub package ``write_stub`` wrote."""
     name = package.name
     if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, package / "__init__.py",
-                                                      submodule_search_locations=[str(package)])
+        spec = importlib.util.spec_from_file_location(
+            name, package / "__init__.py", submodule_search_locations=[str(package)]
+        )
         if spec is None or spec.loader is None:  # pragma: no cover - the file was just written
             raise ImportError(f"cannot import the generated stub in {package}")
         module = importlib.util.module_from_spec(spec)
@@ -98,9 +103,15 @@ def import_stub(package: Path) -> ModuleType:
     return importlib.import_module(f"{name}.server")
 
 
-def create_app(dset: DescriptorSet, server: ModuleType, root: str | None, *,
-               upload_ttl: float = 24 * 3600, driver: str = DEFAULT_DRIVER,
-               driver_params: dict[str, Any] | None = None) -> App:
+def create_app(
+    dset: DescriptorSet,
+    server: ModuleType,
+    root: str | None,
+    *,
+    upload_ttl: float = 24 * 3600,
+    driver: str = DEFAULT_DRIVER,
+    driver_params: dict[str, Any] | None = None,
+) -> App:
     """The app serving ``dset`` through the stub ``server``: for a registry set, the registry
     backend storing with ``driver`` (``root`` is the filesystem driver's root, for short), else
     every request answers 501 ``UNSUPPORTED``."""
@@ -116,8 +127,9 @@ def create_app(dset: DescriptorSet, server: ModuleType, root: str | None, *,
 
     shim = ModuleType(server.__name__)
     shim.create_app = with_fallback  # type: ignore[attr-defined]
-    return registry_app(dset.name, root, dset=dset, server=shim, upload_ttl=upload_ttl, driver=driver,
-                        driver_params=driver_params)
+    return registry_app(
+        dset.name, root, dset=dset, server=shim, upload_ttl=upload_ttl, driver=driver, driver_params=driver_params
+    )
 
 
 def app_from_env() -> App:
@@ -125,9 +137,14 @@ def app_from_env() -> App:
     dset = load_set(os.environ[ENV_SET])
     stub = os.environ.get(ENV_STUB)
     server = import_stub(Path(stub)) if stub else committed_stub(dset.name)
-    return create_app(dset, server, os.environ.get(ENV_ROOT) or None,
-                      upload_ttl=float(os.environ.get(ENV_TTL, 24 * 3600)),
-                      driver=os.environ.get(ENV_DRIVER) or DEFAULT_DRIVER, driver_params=driver_params_from_env())
+    return create_app(
+        dset,
+        server,
+        os.environ.get(ENV_ROOT) or None,
+        upload_ttl=float(os.environ.get(ENV_TTL, 24 * 3600)),
+        driver=os.environ.get(ENV_DRIVER) or DEFAULT_DRIVER,
+        driver_params=driver_params_from_env(),
+    )
 
 
 def driver_params_from_env() -> dict[str, Any]:

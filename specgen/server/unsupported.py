@@ -28,7 +28,8 @@ class Unsupported:
         self._set_name = set_name
         self._implemented = implemented
         self.unsupported: tuple[str, ...] = tuple(
-            name for name in handler_methods if not callable(getattr(implemented, name, None)))
+            name for name in handler_methods if not callable(getattr(implemented, name, None))
+        )
         for name in self.unsupported:
             setattr(self, name, self._answer(name))
 
@@ -51,9 +52,14 @@ class Unsupported:
             entry = {
                 "code": CODE,
                 "message": f"{what} is declared by set {set_name!r} but this server has no backend "
-                           "for it (specgen serve implements the registry routes only)",
-                "detail": {"set": set_name, "route": request.route.name, "method": request.method,
-                           "request": request.operation.name, "handler": handler},
+                "for it (specgen serve implements the registry routes only)",
+                "detail": {
+                    "set": set_name,
+                    "route": request.route.name,
+                    "method": request.method,
+                    "request": request.operation.name,
+                    "handler": handler,
+                },
             }
             return Response.json({"errors": [entry]}, status=STATUS, headers=headers)
 

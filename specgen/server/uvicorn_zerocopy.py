@@ -112,14 +112,16 @@ class ZeroCopyCycle(RequestResponseCycle):
                 await self.flow.drain()
             try:
                 await asyncio.get_running_loop().sendfile(
-                    self.transport, message["file"], int(message.get("offset") or 0), count)
+                    self.transport, message["file"], int(message.get("offset") or 0), count
+                )
             except (ConnectionError, RuntimeError):
                 self.disconnected = True
                 self.transport.close()
                 return
             self.expected_content_length -= count
-        await super().send({"type": "http.response.body", "body": b"",
-                            "more_body": bool(message.get("more_body", False))})
+        await super().send(
+            {"type": "http.response.body", "body": b"", "more_body": bool(message.get("more_body", False))}
+        )
 
 
 #: Request body bytes buffered before reading pauses (uvicorn's default is 64 KiB, which costs a
@@ -176,9 +178,13 @@ class ZeroCopyHttpToolsProtocol(HttpToolsProtocol):
         if (length or 0) >= BODY_READ_SIZE or chunked:
             if hasattr(self.transport, "max_size"):
                 self.transport.max_size = BODY_READ_SIZE
-        if (length is not None and length >= RAW_MIN and not chunked and cycle is not None
-                and isinstance(cycle, ZeroCopyCycle) and not self.pipeline):
+        if (
+            length is not None
+            and length >= RAW_MIN
+            and not chunked
+            and cycle is not None
+            and isinstance(cycle, ZeroCopyCycle)
+            and not self.pipeline
+        ):
             self.flow.pause_reading()  # until the app reads the body one way or the other
-            self.scope.setdefault("extensions", {})[RAW_BODY] = {
-                "reader": RawBody(self, cycle, length)}
-
+            self.scope.setdefault("extensions", {})[RAW_BODY] = {"reader": RawBody(self, cycle, length)}

@@ -13,5 +13,6 @@ def base(ctx: Context) -> None:
     if not ctx.credentials:
         return  # the 401 challenge can only be provoked on a registry requiring credentials
     with ctx.check("unauthenticated GET /v2/ is challenged"):
-        ctx.call("GET", ctx.urls.base(), expect=401, auth=False,
-                 decline={200: "the registry lets anonymous clients in"})
+        ctx.call(
+            "GET", ctx.urls.base(), expect=401, auth=False, decline={200: "the registry lets anonymous clients in"}
+        )

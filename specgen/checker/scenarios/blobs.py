@@ -19,15 +19,23 @@ from specgen.distribution.digest import digest_of
 from specgen.distribution.routenames import BLOB, BLOB_UPLOAD
 
 
-@scenario("blob-monolithic", "monolithic upload in a single POST, then HEAD and GET",
-          declines=(Decline(BLOB_UPLOAD, "POST", 202),))
+@scenario(
+    "blob-monolithic",
+    "monolithic upload in a single POST, then HEAD and GET",
+    declines=(Decline(BLOB_UPLOAD, "POST", 202),),
+)
 def blob_monolithic(ctx: Context) -> None:
     data = payload(ctx, "monolithic")
     digest = digest_of(data)
     with ctx.check("POST ?digest= with the whole blob answers 201"):
-        ctx.call("POST", ctx.urls.blob_upload(ctx.repo, {"digest": digest}), body=data,
-                 headers={"Content-Type": OCTETS, "Content-Length": str(len(data))},
-                 expect=201, decline={202: "the registry does not take a blob in one POST; it opened an upload"})
+        ctx.call(
+            "POST",
+            ctx.urls.blob_upload(ctx.repo, {"digest": digest}),
+            body=data,
+            headers={"Content-Type": OCTETS, "Content-Length": str(len(data))},
+            expect=201,
+            decline={202: "the registry does not take a blob in one POST; it opened an upload"},
+        )
         ctx.ledger.blobs.append((ctx.repo, digest))
     with ctx.check("HEAD and GET return the blob"):
         ctx.call("HEAD", ctx.urls.blob(ctx.repo, digest), expect=200)
@@ -45,23 +53,30 @@ def blob_post_put(ctx: Context) -> None:
         get_blob(ctx, digest_of(data), data)
 
 
-@scenario("blob-mount", "cross-repository and anonymous blob mount",
-          declines=(Decline(BLOB_UPLOAD, "POST", 202),))
+@scenario("blob-mount", "cross-repository and anonymous blob mount", declines=(Decline(BLOB_UPLOAD, "POST", 202),))
 def blob_mount(ctx: Context) -> None:
     source = f"{ctx.repo}/mount-source"
     data = payload(ctx, "mount", 300)
     with ctx.check("push a blob to the source repository"):
         digest = push_blob(ctx, data, repo=source)
     with ctx.check("POST ?mount=&from= mounts it"):
-        ctx.call("POST", ctx.urls.blob_upload(ctx.repo, {"mount": digest, "from": source}),
-                 expect=201, decline={202: "the registry declined the mount and opened an upload"})
+        ctx.call(
+            "POST",
+            ctx.urls.blob_upload(ctx.repo, {"mount": digest, "from": source}),
+            expect=201,
+            decline={202: "the registry declined the mount and opened an upload"},
+        )
         ctx.ledger.blobs.append((ctx.repo, digest))
     with ctx.check("the mounted blob is there"):
         get_blob(ctx, digest, data)
     with ctx.check("POST ?mount= without from (anonymous mount)"):
         other = f"{ctx.repo}/anonymous-mount"
-        ctx.call("POST", ctx.urls.blob_upload(other, {"mount": digest}), expect=201,
-                 decline={202: "the registry declined the anonymous mount and opened an upload"})
+        ctx.call(
+            "POST",
+            ctx.urls.blob_upload(other, {"mount": digest}),
+            expect=201,
+            decline={202: "the registry declined the anonymous mount and opened an upload"},
+        )
         ctx.ledger.blobs.append((other, digest))
 
 
@@ -76,8 +91,13 @@ def blob_fetch(ctx: Context) -> None:
     with ctx.check("GET returns the content"):
         get_blob(ctx, digest, data)
     with ctx.check("GET with Range returns the part"):
-        ex = ctx.call("GET", url, headers={"Range": "bytes=10-19"}, expect=206,
-                      decline={200: "the registry ignores Range and sends the whole blob"})
+        ex = ctx.call(
+            "GET",
+            url,
+            headers={"Range": "bytes=10-19"},
+            expect=206,
+            decline={200: "the registry ignores Range and sends the whole blob"},
+        )
         if ex.body != data[10:20]:
             raise StepFailed(f"ranged GET returned {ex.body[:40]!r}, expected bytes 10-19")
     with ctx.check("GET with an unsatisfiable Range answers 416"):
@@ -95,9 +115,13 @@ def blob_digests(ctx: Context) -> None:
         get_blob(ctx, digest, b"")
 
 
-@scenario("blob-digest-algorithm", "upload asking for sha512 with digest-algorithm, where the set declares it",
-          requires=lambda d: None if declares_query(d, "digest-algorithm")
-          else "the set declares no digest-algorithm parameter")
+@scenario(
+    "blob-digest-algorithm",
+    "upload asking for sha512 with digest-algorithm, where the set declares it",
+    requires=lambda d: (
+        None if declares_query(d, "digest-algorithm") else "the set declares no digest-algorithm parameter"
+    ),
+)
 def blob_digest_algorithm(ctx: Context) -> None:
     data = payload(ctx, "digest-algorithm", 300)
     digest = digest_of(data, "sha512")

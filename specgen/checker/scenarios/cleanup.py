@@ -32,14 +32,12 @@ def cleanup(ctx: Context) -> None:
     with ctx.check("delete pushed manifests, blobs and open uploads"):
         for repo, digest in reversed(list(dict.fromkeys(ctx.ledger.manifests))):
             try:
-                ctx.call("DELETE", ctx.urls.manifest(repo, digest), expect=(202, 404),
-                         decline={405: DELETE_DECLINED})
+                ctx.call("DELETE", ctx.urls.manifest(repo, digest), expect=(202, 404), decline={405: DELETE_DECLINED})
             except (StepFailed, Declined) as exc:
                 ctx.note(str(exc))
         for repo, digest in reversed(list(dict.fromkeys(ctx.ledger.blobs))):
             try:
-                ctx.call("DELETE", ctx.urls.blob(repo, digest), expect=(202, 404),
-                         decline={405: DELETE_DECLINED})
+                ctx.call("DELETE", ctx.urls.blob(repo, digest), expect=(202, 404), decline={405: DELETE_DECLINED})
             except (StepFailed, Declined) as exc:
                 ctx.note(str(exc))
         for url in list(dict.fromkeys(ctx.ledger.uploads)):

@@ -66,25 +66,59 @@ def errors(ctx: Context) -> None:
     with ctx.check("invalid tag (reference neither a tag nor a digest)", independent=True):
         # which 400 code is a matter of taste (the reference is neither a tag nor a digest); validate
         # checks it is one the descriptors declare for that 400
-        put_manifest(ctx, "sha256:abc", manifest, expect=400,
-                     codes=("TAG_INVALID", "DIGEST_INVALID", "MANIFEST_INVALID", "NAME_INVALID"))
-        ctx.call("DELETE", urls.manifest(repo, "sha256:abc"), expect=400,
-                 codes=("TAG_INVALID", "DIGEST_INVALID", "NAME_INVALID"), soft=True)
+        put_manifest(
+            ctx,
+            "sha256:abc",
+            manifest,
+            expect=400,
+            codes=("TAG_INVALID", "DIGEST_INVALID", "MANIFEST_INVALID", "NAME_INVALID"),
+        )
+        ctx.call(
+            "DELETE",
+            urls.manifest(repo, "sha256:abc"),
+            expect=400,
+            codes=("TAG_INVALID", "DIGEST_INVALID", "NAME_INVALID"),
+            soft=True,
+        )
     with ctx.check("invalid digest", independent=True):
         octets = {"Content-Type": OCTETS}
         ctx.call("GET", urls.blob(repo, "sha256:abc"), expect=400, codes=("DIGEST_INVALID",), soft=True)
         ctx.call("HEAD", urls.blob(repo, "sha256:abc"), expect=400, soft=True)
         ctx.call("HEAD", urls.manifest(repo, "sha256:abc"), headers={"Accept": ACCEPT_ALL}, expect=400, soft=True)
-        ctx.call("POST", urls.blob_upload(repo, {"mount": "sha256:abc"}), expect=400,
-                 codes=("DIGEST_INVALID",), decline={202: "the registry ignored the bad anonymous mount"}, soft=True)
-        ctx.call("GET", urls.blob(repo, "sha256:abc"), headers={"Range": "bytes=0-1"}, expect=400,
-                 codes=("DIGEST_INVALID",), soft=True)
+        ctx.call(
+            "POST",
+            urls.blob_upload(repo, {"mount": "sha256:abc"}),
+            expect=400,
+            codes=("DIGEST_INVALID",),
+            decline={202: "the registry ignored the bad anonymous mount"},
+            soft=True,
+        )
+        ctx.call(
+            "GET",
+            urls.blob(repo, "sha256:abc"),
+            headers={"Range": "bytes=0-1"},
+            expect=400,
+            codes=("DIGEST_INVALID",),
+            soft=True,
+        )
         ctx.call("DELETE", urls.blob(repo, "sha256:abc"), expect=400, codes=("DIGEST_INVALID",), soft=True)
-        ctx.call("POST", urls.blob_upload(repo, {"digest": "sha256:abc"}), body=b"x", headers=octets,
-                 expect=400, codes=("DIGEST_INVALID",), soft=True)
-        ctx.call("POST", urls.blob_upload(repo, [("mount", "sha256:abc"), ("from", repo)]),
-                 expect=400, codes=("DIGEST_INVALID",), decline={202: "the registry ignored the bad mount"},
-                 soft=True)
+        ctx.call(
+            "POST",
+            urls.blob_upload(repo, {"digest": "sha256:abc"}),
+            body=b"x",
+            headers=octets,
+            expect=400,
+            codes=("DIGEST_INVALID",),
+            soft=True,
+        )
+        ctx.call(
+            "POST",
+            urls.blob_upload(repo, [("mount", "sha256:abc"), ("from", repo)]),
+            expect=400,
+            codes=("DIGEST_INVALID",),
+            decline={202: "the registry ignored the bad mount"},
+            soft=True,
+        )
         url = start_upload(ctx)
         ctx.call("PUT", with_query(url, digest="sha256:abc"), body=b"", expect=400, codes=("DIGEST_INVALID",))
     with ctx.check("unknown repository", independent=True):
@@ -105,8 +139,7 @@ def errors(ctx: Context) -> None:
             ("DELETE", urls.blob(never, some), None, blob_or_name),
             ("GET", urls.blob_upload_chunk(never, _upload_id()), None, upload_or_name),
             ("PATCH", urls.blob_upload_chunk(never, _upload_id()), octets, upload_or_name),
-            ("PATCH", urls.blob_upload_chunk(never, _upload_id()), {**octets, "Content-Range": "0-0"},
-             upload_or_name),
+            ("PATCH", urls.blob_upload_chunk(never, _upload_id()), {**octets, "Content-Range": "0-0"}, upload_or_name),
             ("PUT", urls.blob_upload_chunk(never, _upload_id(), {"digest": some}), None, upload_or_name),
             ("DELETE", urls.blob_upload_chunk(never, _upload_id()), None, upload_or_name),
         ]
@@ -118,43 +151,90 @@ def errors(ctx: Context) -> None:
             ctx.call("GET", urls.referrers(never, some), expect=(200, 404), codes=("NAME_UNKNOWN",), soft=True)
     with ctx.check("unknown blob", independent=True):
         ctx.call("GET", urls.blob(repo, random_digest()), expect=404, codes=("BLOB_UNKNOWN",), soft=True)
-        ctx.call("GET", urls.blob(repo, random_digest()), headers={"Range": "bytes=0-1"}, expect=404,
-                 codes=("BLOB_UNKNOWN",), soft=True)
+        ctx.call(
+            "GET",
+            urls.blob(repo, random_digest()),
+            headers={"Range": "bytes=0-1"},
+            expect=404,
+            codes=("BLOB_UNKNOWN",),
+            soft=True,
+        )
     with ctx.check("unknown manifest", independent=True):
-        ctx.call("GET", urls.manifest(repo, "no-such-tag"), headers={"Accept": ACCEPT_ALL}, expect=404,
-                 codes=("MANIFEST_UNKNOWN", "NAME_UNKNOWN"))  # registry_v2 declares only NAME_UNKNOWN here
+        ctx.call(
+            "GET",
+            urls.manifest(repo, "no-such-tag"),
+            headers={"Accept": ACCEPT_ALL},
+            expect=404,
+            codes=("MANIFEST_UNKNOWN", "NAME_UNKNOWN"),
+        )  # registry_v2 declares only NAME_UNKNOWN here
     with ctx.check("unknown upload (cancelled)", independent=True):
         gone = start_upload(ctx)
         ctx.call("DELETE", gone, expect=204)
         ctx.call("GET", gone, expect=404, codes=("BLOB_UPLOAD_UNKNOWN",), soft=True)
-        ctx.call("PATCH", gone, body=b"x", headers={"Content-Type": OCTETS}, expect=404,
-                 codes=("BLOB_UPLOAD_UNKNOWN",), soft=True)
-        ctx.call("PATCH", gone, body=b"x", headers={"Content-Type": OCTETS, "Content-Range": "0-0",
-                                                    "Content-Length": "1"},
-                 expect=404, codes=("BLOB_UPLOAD_UNKNOWN",), soft=True)
-        ctx.call("PUT", with_query(gone, digest=digest_of(b"x")), body=b"x", expect=404,
-                 codes=("BLOB_UPLOAD_UNKNOWN",), soft=True)
+        ctx.call(
+            "PATCH",
+            gone,
+            body=b"x",
+            headers={"Content-Type": OCTETS},
+            expect=404,
+            codes=("BLOB_UPLOAD_UNKNOWN",),
+            soft=True,
+        )
+        ctx.call(
+            "PATCH",
+            gone,
+            body=b"x",
+            headers={"Content-Type": OCTETS, "Content-Range": "0-0", "Content-Length": "1"},
+            expect=404,
+            codes=("BLOB_UPLOAD_UNKNOWN",),
+            soft=True,
+        )
+        ctx.call(
+            "PUT",
+            with_query(gone, digest=digest_of(b"x")),
+            body=b"x",
+            expect=404,
+            codes=("BLOB_UPLOAD_UNKNOWN",),
+            soft=True,
+        )
         ctx.call("DELETE", gone, expect=404, codes=("BLOB_UPLOAD_UNKNOWN",), soft=True)
     with ctx.check("unknown upload (id never issued)", independent=True):
         ctx.call("GET", urls.blob_upload_chunk(repo, _upload_id()), expect=404, codes=("BLOB_UPLOAD_UNKNOWN",))
     with ctx.check("digest mismatch", independent=True):
         data = payload(ctx, "mismatch", 50)
         url = start_upload(ctx)
-        ctx.call("PUT", with_query(url, digest=digest_of(data + b"!")), body=data, expect=400,
-                 headers={"Content-Type": OCTETS}, codes=("DIGEST_INVALID",))
+        ctx.call(
+            "PUT",
+            with_query(url, digest=digest_of(data + b"!")),
+            body=data,
+            expect=400,
+            headers={"Content-Type": OCTETS},
+            codes=("DIGEST_INVALID",),
+        )
     with ctx.check("out-of-order chunk", independent=True):
         url = start_upload(ctx)
         patch(ctx, url, b"0123456789", 5, expect=416)
         url = patch(ctx, start_upload(ctx), b"0123456789", 0)
         if declares_status(ctx.dset, BLOB_UPLOAD_CHUNK, "PUT", 416):  # a closing chunk out of order
-            ctx.call("PUT", with_query(url, digest=digest_of(b"0123456789" * 2)), body=b"0123456789",
-                     headers={"Content-Type": OCTETS, "Content-Range": "20-29"}, expect=416, soft=True)
+            ctx.call(
+                "PUT",
+                with_query(url, digest=digest_of(b"0123456789" * 2)),
+                body=b"0123456789",
+                headers={"Content-Type": OCTETS, "Content-Range": "20-29"},
+                expect=416,
+                soft=True,
+            )
     with ctx.check("manifest referencing a missing blob", independent=True):
         body, media_type = manifest
         doc = json.loads(body)
         doc["layers"][0]["digest"] = random_digest()
-        put_manifest(ctx, "missing-blob", (json.dumps(doc).encode(), media_type), expect=400,
-                     codes=("BLOB_UNKNOWN", "MANIFEST_BLOB_UNKNOWN"))
+        put_manifest(
+            ctx,
+            "missing-blob",
+            (json.dumps(doc).encode(), media_type),
+            expect=400,
+            codes=("BLOB_UNKNOWN", "MANIFEST_BLOB_UNKNOWN"),
+        )
     with ctx.check("bad pagination number", independent=True):
         ctx.call("GET", urls.tags(repo, {"n": "-1"}), expect=400, codes=("PAGINATION_NUMBER_INVALID",), soft=True)
         if any(r.name == CATALOG for r in ctx.dset.routes):

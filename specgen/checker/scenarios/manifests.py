@@ -55,8 +55,9 @@ def manifest_docker_list(ctx: Context) -> None:
     roundtrip(ctx, "docker-list", index(children, DOCKER_LIST))
 
 
-@scenario("manifest-delete", "manifest DELETE by digest, then it is unknown",
-          declines=(Decline(MANIFEST, "DELETE", 405),))
+@scenario(
+    "manifest-delete", "manifest DELETE by digest, then it is unknown", declines=(Decline(MANIFEST, "DELETE", 405),)
+)
 def manifest_delete(ctx: Context) -> None:
     with ctx.check("push a manifest"):
         manifest = image(ctx, "delete")

@@ -12,8 +12,7 @@ from specgen.distribution.mediatypes import OCI_EMPTY, OCI_MANIFEST
 from specgen.distribution.routenames import REFERRERS
 
 
-@scenario("referrers", "referrers of a manifest, with and without artifactType filter",
-          requires=has_route(REFERRERS))
+@scenario("referrers", "referrers of a manifest, with and without artifactType filter", requires=has_route(REFERRERS))
 def referrers(ctx: Context) -> None:
     artifact_type = "application/vnd.specgen.check.test"
     with ctx.check("push a subject image"):
@@ -21,11 +20,15 @@ def referrers(ctx: Context) -> None:
         subject_digest = put_manifest(ctx, "subject", subject)
     with ctx.check("push an artifact whose subject is that image"):
         empty = push_blob(ctx, b"{}")
-        doc = {"schemaVersion": 2, "mediaType": OCI_MANIFEST, "artifactType": artifact_type,
-               "config": {"mediaType": OCI_EMPTY, "digest": empty, "size": 2},
-               "layers": [{"mediaType": OCI_EMPTY, "digest": empty, "size": 2}],
-               "subject": {"mediaType": OCI_MANIFEST, "digest": subject_digest, "size": len(subject[0])},
-               "annotations": {"org.example.check": ctx.repo}}
+        doc = {
+            "schemaVersion": 2,
+            "mediaType": OCI_MANIFEST,
+            "artifactType": artifact_type,
+            "config": {"mediaType": OCI_EMPTY, "digest": empty, "size": 2},
+            "layers": [{"mediaType": OCI_EMPTY, "digest": empty, "size": 2}],
+            "subject": {"mediaType": OCI_MANIFEST, "digest": subject_digest, "size": len(subject[0])},
+            "annotations": {"org.example.check": ctx.repo},
+        }
         artifact = (json.dumps(doc, indent=2).encode(), OCI_MANIFEST)
         artifact_digest = put_manifest(ctx, digest_of(artifact[0]), artifact)
     with ctx.check("GET referrers lists the artifact"):
@@ -34,8 +37,7 @@ def referrers(ctx: Context) -> None:
         if not found or found[0].get("artifactType") != artifact_type:
             raise StepFailed(f"referrers of {subject_digest} lack {artifact_digest} with artifactType {artifact_type}")
     with ctx.check("GET referrers filtered by artifactType"):
-        ex = ctx.call("GET", ctx.urls.referrers(ctx.repo, subject_digest, {"artifactType": artifact_type}),
-                      expect=200)
+        ex = ctx.call("GET", ctx.urls.referrers(ctx.repo, subject_digest, {"artifactType": artifact_type}), expect=200)
         listed = json.loads(ex.body).get("manifests") or []
         if header(ex, "OCI-Filters-Applied") and any(m.get("artifactType") != artifact_type for m in listed):
             raise StepFailed("OCI-Filters-Applied says artifactType, yet other types are listed")

@@ -29,8 +29,12 @@ class Scenario:
     declines: tuple[Decline, ...] = ()
 
 
-def scenario(name: str, description: str, requires: Callable[[DescriptorSet], str | None] | None = None,
-             declines: tuple[Decline, ...] = ()) -> Callable[[Callable[[Context], None]], Scenario]:
+def scenario(
+    name: str,
+    description: str,
+    requires: Callable[[DescriptorSet], str | None] | None = None,
+    declines: tuple[Decline, ...] = (),
+) -> Callable[[Callable[[Context], None]], Scenario]:
     """Make the decorated workflow a :class:`Scenario`."""
 
     def make(func: Callable[[Context], None]) -> Scenario:
@@ -50,8 +54,13 @@ def has_route(route: str) -> Callable[[DescriptorSet], str | None]:
 
 def declares_query(dset: DescriptorSet, param: str) -> bool:
     """Whether any request of the set declares the query parameter ``param``."""
-    return any(p.name == param for r in dset.routes for m in r.methods or ()
-               for q in m.requests or () for p in q.query_parameters or ())
+    return any(
+        p.name == param
+        for r in dset.routes
+        for m in r.methods or ()
+        for q in m.requests or ()
+        for p in q.query_parameters or ()
+    )
 
 
 def declares_status(dset: DescriptorSet, route: str, method: str, status: int) -> bool:
@@ -60,5 +69,10 @@ def declares_status(dset: DescriptorSet, route: str, method: str, status: int) -
         r = dset.route(route)
     except KeyError:
         return False
-    return any(resp.status_code == status for m in r.methods or () if m.method == method
-               for q in m.requests or () for resp in (q.successes or ()) + (q.failures or ()))
+    return any(
+        resp.status_code == status
+        for m in r.methods or ()
+        if m.method == method
+        for q in m.requests or ()
+        for resp in (q.successes or ()) + (q.failures or ())
+    )

@@ -49,8 +49,7 @@ def start_upload(ctx: Context, repo: str | None = None) -> str:
     return location(ex)  # observe() put it in the ledger
 
 
-def finish_upload(ctx: Context, url: str, digest: str, data: bytes | None = None,
-                  repo: str | None = None) -> None:
+def finish_upload(ctx: Context, url: str, digest: str, data: bytes | None = None, repo: str | None = None) -> None:
     headers = {"Content-Type": OCTETS, "Content-Length": str(len(data or b""))}
     ctx.call("PUT", with_query(url, digest=digest), headers=headers, body=data or b"", expect=201)
     ctx.ledger.blobs.append((repo or ctx.repo, digest))
@@ -69,8 +68,9 @@ def get_blob(ctx: Context, digest: str, data: bytes, repo: str | None = None) ->
         raise StepFailed(f"GET blob {digest} returned {len(ex.body)} bytes, not the {len(data)} pushed")
 
 
-def patch(ctx: Context, url: str, chunk: bytes, start: int | None, expect: int = 202,
-          codes: tuple[str, ...] | None = None) -> str:
+def patch(
+    ctx: Context, url: str, chunk: bytes, start: int | None, expect: int = 202, codes: tuple[str, ...] | None = None
+) -> str:
     headers = {"Content-Type": OCTETS, "Content-Length": str(len(chunk))}
     if start is not None:
         headers["Content-Range"] = f"{start}-{start + len(chunk) - 1}"
@@ -87,12 +87,19 @@ def payload(ctx: Context, label: str, size: int = 64) -> bytes:
 def image(ctx: Context, label: str, media_type: str = OCI_MANIFEST) -> Manifest:
     """Push a config and a layer; return a manifest of ``media_type`` referencing them."""
     docker = media_type == DOCKER_MANIFEST
-    config = json.dumps({"architecture": "amd64", "os": "linux", "rootfs": {"type": "layers", "diff_ids": []},
-                         "config": {"Labels": {"specgen.check": f"{ctx.repo} {label}"}}}).encode()
+    config = json.dumps(
+        {
+            "architecture": "amd64",
+            "os": "linux",
+            "rootfs": {"type": "layers", "diff_ids": []},
+            "config": {"Labels": {"specgen.check": f"{ctx.repo} {label}"}},
+        }
+    ).encode()
     layer = payload(ctx, f"layer {label}", 128)
     cfg, lay = push_blob(ctx, config), push_blob(ctx, layer)
     manifest = {
-        "schemaVersion": 2, "mediaType": media_type,
+        "schemaVersion": 2,
+        "mediaType": media_type,
         "config": {"mediaType": DOCKER_CONFIG if docker else OCI_CONFIG, "digest": cfg, "size": len(config)},
         "layers": [{"mediaType": DOCKER_LAYER if docker else OCI_LAYER, "digest": lay, "size": len(layer)}],
     }
@@ -100,18 +107,36 @@ def image(ctx: Context, label: str, media_type: str = OCI_MANIFEST) -> Manifest:
 
 
 def index(children: list[Manifest], media_type: str = OCI_INDEX) -> Manifest:
-    manifests = [{"mediaType": mt, "digest": digest_of(body), "size": len(body),
-                  "platform": {"architecture": arch, "os": "linux"}}
-                 for (body, mt), arch in zip(children, ("amd64", "arm64", "s390x"))]
+    manifests = [
+        {
+            "mediaType": mt,
+            "digest": digest_of(body),
+            "size": len(body),
+            "platform": {"architecture": arch, "os": "linux"},
+        }
+        for (body, mt), arch in zip(children, ("amd64", "arm64", "s390x"))
+    ]
     doc = {"schemaVersion": 2, "mediaType": media_type, "manifests": manifests}
     return json.dumps(doc, indent=2).encode(), media_type
 
 
-def put_manifest(ctx: Context, reference: str, manifest: Manifest, expect: int = 201,
-                 codes: tuple[str, ...] | None = None, repo: str | None = None) -> str:
+def put_manifest(
+    ctx: Context,
+    reference: str,
+    manifest: Manifest,
+    expect: int = 201,
+    codes: tuple[str, ...] | None = None,
+    repo: str | None = None,
+) -> str:
     body, media_type = manifest
-    ex = ctx.call("PUT", ctx.urls.manifest(repo or ctx.repo, reference), headers={"Content-Type": media_type},
-                  body=body, expect=expect, codes=codes)
+    ex = ctx.call(
+        "PUT",
+        ctx.urls.manifest(repo or ctx.repo, reference),
+        headers={"Content-Type": media_type},
+        body=body,
+        expect=expect,
+        codes=codes,
+    )
     digest = digest_of(body)
     if ex.status == 201:
         ctx.ledger.manifests.append((repo or ctx.repo, digest))

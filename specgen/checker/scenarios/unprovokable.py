@@ -42,34 +42,58 @@ REASONS: tuple[Reason, ...] = (
     Reason(429, "needs a rate-limited registry"),
     Reason(307, "only a registry whose storage redirects blob downloads answers it"),
     Reason(405, "only a registry that disables the operation answers it (reported as Skip when it does)"),
-    Reason(413, "a registry may accept manifests of any size; only one with a limit the checker does not "
-                "know answers it"),
-    Reason(404, "a push creates the repository; only a registry forbidding that answers it",
-           codes=NAME_UNKNOWN, route=BLOB_UPLOAD),
-    Reason(404, "a push creates the repository; only a registry forbidding that answers it",
-           codes=NAME_UNKNOWN, route=MANIFEST, method="PUT"),
-    Reason(404, "an upload lives in its repository: the registry answered the upload's own 404 instead",
-           codes=NAME_UNKNOWN, route=BLOB_UPLOAD_CHUNK),
-    Reason(404, "the registry answered this request's other 404 (unknown blob/manifest), which is equally "
-                "declared", codes=NAME_UNKNOWN),
+    Reason(
+        413, "a registry may accept manifests of any size; only one with a limit the checker does not know answers it"
+    ),
+    Reason(
+        404,
+        "a push creates the repository; only a registry forbidding that answers it",
+        codes=NAME_UNKNOWN,
+        route=BLOB_UPLOAD,
+    ),
+    Reason(
+        404,
+        "a push creates the repository; only a registry forbidding that answers it",
+        codes=NAME_UNKNOWN,
+        route=MANIFEST,
+        method="PUT",
+    ),
+    Reason(
+        404,
+        "an upload lives in its repository: the registry answered the upload's own 404 instead",
+        codes=NAME_UNKNOWN,
+        route=BLOB_UPLOAD_CHUNK,
+    ),
+    Reason(
+        404,
+        "the registry answered this request's other 404 (unknown blob/manifest), which is equally declared",
+        codes=NAME_UNKNOWN,
+    ),
 )
 
 DECLINED = "only a registry declining the operation answers it (reported as Skip when it does)"
 HEAD_SHARED = "a HEAD answer has no body, so it cannot be told from the other response with this status"
 #: After the HEAD rule: a 400 declaring only BLOB_UNKNOWN (a manifest's missing layer).
-MISSING_BLOB = Reason(400, "the registry reported the missing blob under the other 400 (its codes include the "
-                           "one it sent)", codes=frozenset({"BLOB_UNKNOWN"}))
+MISSING_BLOB = Reason(
+    400,
+    "the registry reported the missing blob under the other 400 (its codes include the one it sent)",
+    codes=frozenset({"BLOB_UNKNOWN"}),
+)
 
 
-def unprovokable_reason(route: str, method: str, response: ResponseDescriptor, shares_status: bool,
-                        scenarios: Iterable[Scenario]) -> str:
+def unprovokable_reason(
+    route: str, method: str, response: ResponseDescriptor, shares_status: bool, scenarios: Iterable[Scenario]
+) -> str:
     """Why ``scenarios`` leave ``response`` of ``route``/``method`` unexercised (empty when they
     should not). ``shares_status``: another response of the same request has its status."""
     for reason in REASONS:
         if reason.applies(route, method, response):
             return reason.why
-    if any(d.route == route and d.method == method and d.status == response.status_code
-           for sc in scenarios for d in sc.declines):
+    if any(
+        d.route == route and d.method == method and d.status == response.status_code
+        for sc in scenarios
+        for d in sc.declines
+    ):
         return DECLINED
     if method == "HEAD" and shares_status:
         return HEAD_SHARED

@@ -22,8 +22,9 @@ from specgen.paths import compile_path
 #: headers the transport sets itself; not method arguments
 TRANSPORT_HEADERS = frozenset({"host", "authorization", "content-length"})
 #: keyword arguments every generated method already has
-RESERVED = frozenset({"self", "headers", "body", "content_type", "content_length", "url", "stream",
-                      "progress", "method"})
+RESERVED = frozenset(
+    {"self", "headers", "body", "content_type", "content_length", "url", "stream", "progress", "method"}
+)
 _MEDIA_TYPE = re.compile(r"^[A-Za-z0-9][\w.+-]*/[A-Za-z0-9][\w.+-]*$")
 
 
@@ -56,9 +57,9 @@ def _py_type(param: ParameterDescriptor) -> str:
 
 @dataclass
 class Param:
-    name: str            # wire name
-    arg: str             # python argument
-    type: str            # python annotation
+    name: str  # wire name
+    arg: str  # python argument
+    type: str  # python annotation
     required: bool
     description: str
     format: str
@@ -83,7 +84,7 @@ class Op:
     has_body: bool
     body_type: str
     default_content_type: str | None
-    result_headers: list[tuple[str, str, str, str]]   # (attr, header, kind, annotation)
+    result_headers: list[tuple[str, str, str, str]]  # (attr, header, kind, annotation)
     raises: list[str]
     success_lines: list[str] = field(default_factory=list)
 
@@ -97,8 +98,7 @@ def _params(params, seen: set[str], skip=frozenset()) -> list[Param]:
         while arg in seen:
             arg += "_"
         seen.add(arg)
-        out.append(Param(p.name, arg, _py_type(p), p.required, " ".join(p.description.split()),
-                         p.format))
+        out.append(Param(p.name, arg, _py_type(p), p.required, " ".join(p.description.split()), p.format))
     return out
 
 
@@ -145,27 +145,39 @@ def operations(dset: DescriptorSet) -> list[Op]:
                 for resp in req.successes or ():
                     text = " ".join((resp.description or "").split())
                     lines.append(f"{resp.status_code}{' ' + resp.name if resp.name else ''}: {text}")
-                ops.append(Op(
-                    name=name, result=naming.class_name(name) + "Result", route=route.name,
-                    method=method.method, request=req.name,
-                    summary=f"{req.name or route.entity or route.name}: {method.method} "
-                            f"{compiled.openapi_template}",
-                    description=_doc(req.description or method.description),
-                    template=compiled.openapi_template, regex=compiled.regex.pattern,
-                    variables=tuple(compiled.variables),
-                    successes=tuple(dict.fromkeys(r.status_code for r in req.successes or ())),
-                    path_params=path_params, query_params=query, header_params=heads,
-                    has_body=bool(ctype), body_type=ctype,
-                    default_content_type=ctype if _MEDIA_TYPE.match(ctype or "") else None,
-                    result_headers=list(headers.values()), raises=codes, success_lines=lines,
-                ))
+                ops.append(
+                    Op(
+                        name=name,
+                        result=naming.class_name(name) + "Result",
+                        route=route.name,
+                        method=method.method,
+                        request=req.name,
+                        summary=f"{req.name or route.entity or route.name}: {method.method} "
+                        f"{compiled.openapi_template}",
+                        description=_doc(req.description or method.description),
+                        template=compiled.openapi_template,
+                        regex=compiled.regex.pattern,
+                        variables=tuple(compiled.variables),
+                        successes=tuple(dict.fromkeys(r.status_code for r in req.successes or ())),
+                        path_params=path_params,
+                        query_params=query,
+                        header_params=heads,
+                        has_body=bool(ctype),
+                        body_type=ctype,
+                        default_content_type=ctype if _MEDIA_TYPE.match(ctype or "") else None,
+                        result_headers=list(headers.values()),
+                        raises=codes,
+                        success_lines=lines,
+                    )
+                )
     return ops
 
 
 def _doc(text: str) -> str:
     """Descriptor prose made safe inside a triple-quoted docstring."""
-    return "\n".join(line.rstrip() for line in text.strip().replace("\\", "\\\\")
-                     .replace('"""', '\\"\\"\\"').splitlines())
+    return "\n".join(
+        line.rstrip() for line in text.strip().replace("\\", "\\\\").replace('"""', '\\"\\"\\"').splitlines()
+    )
 
 
 def errors(dset: DescriptorSet) -> list[dict[str, str | int]]:
@@ -177,9 +189,16 @@ def errors(dset: DescriptorSet) -> list[dict[str, str | int]]:
             while name in seen:
                 name += "Error"
             seen.add(name)
-            out.append({"name": name, "code": err.value, "group": err.group,
-                        "message": err.message, "status": err.http_status_code,
-                        "description": _doc(" ".join(err.description.split()))})
+            out.append(
+                {
+                    "name": name,
+                    "code": err.value,
+                    "group": err.group,
+                    "message": err.message,
+                    "status": err.http_status_code,
+                    "description": _doc(" ".join(err.description.split())),
+                }
+            )
     return out
 
 

@@ -29,16 +29,22 @@ def error_table(dset: DescriptorSet) -> list[ErrorDescriptor]:
     try:
         return [dset.error(v) for v in values]
     except KeyError as exc:
-        raise UserError(f"{dset.name}: extensions[{ERROR_TABLE_KEY!r}] names unregistered error "
-                        f"code {exc.args[0]!r}") from None
+        raise UserError(
+            f"{dset.name}: extensions[{ERROR_TABLE_KEY!r}] names unregistered error code {exc.args[0]!r}"
+        ) from None
 
 
 def context(dset: DescriptorSet, note: str = "") -> dict[str, Any]:
     """What the reference's templates (Markdown and HTML) see: the set, its routes, the error table
     (and its codes), and a note for the page's head (HTML only)."""
     errors = error_table(dset)
-    return {"dset": dset, "routes": dset.routes, "errors": errors,
-            "error_ids": frozenset(e.value for e in errors), "note": note}
+    return {
+        "dset": dset,
+        "routes": dset.routes,
+        "errors": errors,
+        "error_ids": frozenset(e.value for e in errors),
+        "note": note,
+    }
 
 
 def render_detail(dset: DescriptorSet, template_dirs: jinja.TemplateDirs = ()) -> str:

@@ -55,8 +55,9 @@ def _example(request: RequestDescriptor, rid: str, variant: bodies.BodyVariant) 
     return example
 
 
-def request_body(dset: DescriptorSet, components: Components, requests: tuple[RequestDescriptor, ...],
-                 ids: list[str]) -> dict[str, Any] | None:
+def request_body(
+    dset: DescriptorSet, components: Components, requests: tuple[RequestDescriptor, ...], ids: list[str]
+) -> dict[str, Any] | None:
     """The method's request body over all its requests (required when every request has one), with
     one example per request; ``None`` when no request has a body."""
     items: list[Item] = []

@@ -49,9 +49,15 @@ def document(ctx: Context) -> dict[str, Any]:
     doc["paths"] = _paths(ctx)
     if dset.errors:
         doc["x-errors"] = [
-            {"code": e.value, "group": e.group, "message": e.message, "description": e.description,
-             "httpStatusCode": e.http_status_code}
-            for _, group in dset.error_groups() for e in group
+            {
+                "code": e.value,
+                "group": e.group,
+                "message": e.message,
+                "description": e.description,
+                "httpStatusCode": e.http_status_code,
+            }
+            for _, group in dset.error_groups()
+            for e in group
         ]
     doc["components"] = {"schemas": ctx.components.sorted()}
     return doc

@@ -41,7 +41,8 @@ def operation(ctx: Context, route: RouteDescriptor, method: MethodDescriptor) ->
         op["requestBody"] = body
     groups, listed_per_request = group_by_status(requests)
     op["responses"] = {str(s): response(ctx.dset, ctx.components, groups[s]) for s in sorted(groups)} or {
-        "default": {"description": "Not described."}}
+        "default": {"description": "Not described."}
+    }
     op["x-requests"] = []
     for request, rid, params, listed in zip(requests, ids, own_parameters, listed_per_request):
         entry: dict[str, Any] = {"id": rid, "name": request.name}
@@ -49,8 +50,7 @@ def operation(ctx: Context, route: RouteDescriptor, method: MethodDescriptor) ->
             entry["description"] = request.description
         entry["parameters"] = params
         if request.body.content_type:
-            entry["requestBody"] = {"contentType": request.body.content_type,
-                                    "format": request.body.format}
+            entry["requestBody"] = {"contentType": request.body.content_type, "format": request.body.format}
         entry["responses"] = listed
         op["x-requests"].append(entry)
     if route.name in ctx.opaque_links:

@@ -84,8 +84,11 @@ def parameter(template: CompiledPath, where: str, p: ParameterDescriptor) -> dic
     return obj
 
 
-def parameters(route_name: str, template: CompiledPath, requests: tuple[RequestDescriptor, ...],
-               ) -> tuple[list[dict[str, Any]], list[list[dict[str, Any]]]]:
+def parameters(
+    route_name: str,
+    template: CompiledPath,
+    requests: tuple[RequestDescriptor, ...],
+) -> tuple[list[dict[str, Any]], list[list[dict[str, Any]]]]:
     """The union of the requests' parameters, and each request's own view of them (the fields in
     which it differs from the union, for ``x-requests``)."""
     merged: dict[Key, dict[str, Any]] = {}
@@ -104,15 +107,16 @@ def parameters(route_name: str, template: CompiledPath, requests: tuple[RequestD
     variables = set(template.variables)
     declared = {name for where, name in merged if where == "path"}
     if declared != variables:
-        raise ValueError(f"route {route_name}: path parameters {sorted(declared)} do not match "
-                         f"the template's variables {sorted(variables)}")
+        raise ValueError(
+            f"route {route_name}: path parameters {sorted(declared)} do not match "
+            f"the template's variables {sorted(variables)}"
+        )
     order = [where for where, _ in LOCATIONS]
     out: list[dict[str, Any]] = []
     for key in sorted(merged, key=lambda k: order.index(k[0])):  # stable: first-seen order within
         views = [m[key] for m in own if key in m]
         if not views:  # a template variable no request describes
-            views = [parameter(template, "path", ParameterDescriptor(name=key[1], type="string",
-                                                                     required=True))]
+            views = [parameter(template, "path", ParameterDescriptor(name=key[1], type="string", required=True))]
         obj = dict(views[0])
         obj["required"] = len(views) == len(own) and all(v["required"] for v in views) or key[0] == "path"
         description = join(v.get("description", "") for v in views)
@@ -126,8 +130,13 @@ def parameters(route_name: str, template: CompiledPath, requests: tuple[RequestD
         for key, view in mine.items():
             entry = {"in": key[0], "name": view["name"], "required": view["required"]}
             fields = dedupe([*view, *merged[key]])
-            entry.update({k: view.get(k) for k in fields
-                          if k not in ("in", "name", "required") and merged[key].get(k) != view.get(k)})
+            entry.update(
+                {
+                    k: view.get(k)
+                    for k in fields
+                    if k not in ("in", "name", "required") and merged[key].get(k) != view.get(k)
+                }
+            )
             entries.append(entry)
         per_request.append(entries)
     return out, per_request

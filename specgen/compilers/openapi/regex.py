@@ -122,9 +122,12 @@ def _category(cat, code: int) -> bool:
     ch = chr(code)
     word = ch.isalnum() or ch == "_"
     return {
-        CATEGORY_DIGIT: ch.isdigit(), CATEGORY_NOT_DIGIT: not ch.isdigit(),
-        CATEGORY_SPACE: ch.isspace(), CATEGORY_NOT_SPACE: not ch.isspace(),
-        CATEGORY_WORD: word, CATEGORY_NOT_WORD: not word,
+        CATEGORY_DIGIT: ch.isdigit(),
+        CATEGORY_NOT_DIGIT: not ch.isdigit(),
+        CATEGORY_SPACE: ch.isspace(),
+        CATEGORY_NOT_SPACE: not ch.isspace(),
+        CATEGORY_WORD: word,
+        CATEGORY_NOT_WORD: not word,
     }.get(cat, False)
 
 

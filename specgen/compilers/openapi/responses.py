@@ -16,8 +16,9 @@ from specgen.model import DescriptorSet, RequestDescriptor, ResponseDescriptor
 Original = tuple[ResponseDescriptor, list[str]]
 
 
-def group_by_status(requests: tuple[RequestDescriptor, ...],
-                    ) -> tuple[dict[int, list[Original]], list[list[dict[str, Any]]]]:
+def group_by_status(
+    requests: tuple[RequestDescriptor, ...],
+) -> tuple[dict[int, list[Original]], list[list[dict[str, Any]]]]:
     """Distinct responses by status (with the requests declaring each), and each request's own
     list of ``{"status", "name", "kind"}`` for ``x-requests``."""
     groups: dict[int, list[Original]] = {}
@@ -58,8 +59,11 @@ def response(dset: DescriptorSet, components: Components, originals: list[Origin
     """One response object from the responses of one status."""
     responses = [r for r, _ in originals]
     codes = dedupe(e.value for r in responses for e in r.error_codes or ())
-    description = join(r.description for r in responses) or "; ".join(
-        dedupe(r.name for r in responses if r.name)) or status_text(responses[0].status_code)
+    description = (
+        join(r.description for r in responses)
+        or "; ".join(dedupe(r.name for r in responses if r.name))
+        or status_text(responses[0].status_code)
+    )
     obj: dict[str, Any] = {"description": description}
     headers = _headers(responses)
     if headers:
@@ -74,7 +78,7 @@ def response(dset: DescriptorSet, components: Components, originals: list[Origin
     if codes:
         obj["x-error-codes"] = codes
     if len(originals) == 1:
-        (r, _), = originals
+        ((r, _),) = originals
         if r.name:
             obj["x-name"] = r.name
         if r.fields:

@@ -33,9 +33,22 @@ from specgen.server.runtime import Request
 #: Attribute names the runtime request object already uses: its methods and properties (read off the
 #: class) and the attributes its constructor sets. ``content_length`` is shared on purpose: the
 #: runtime parses the header into it, as a declared Content-Length parameter would be.
-RESERVED = frozenset({"self", "method", "path", "headers", "scope", "receive", "route", "operation",
-                      "query_params", "path_params", "head",
-                      *(name for name in dir(Request) if not name.startswith("_"))})
+RESERVED = frozenset(
+    {
+        "self",
+        "method",
+        "path",
+        "headers",
+        "scope",
+        "receive",
+        "route",
+        "operation",
+        "query_params",
+        "path_params",
+        "head",
+        *(name for name in dir(Request) if not name.startswith("_")),
+    }
+)
 #: ``"Content-Length"`` → ``content_length``; keywords and ``RESERVED`` get a trailing underscore.
 snake = partial(naming.identifier, avoid=naming.KEYWORDS | RESERVED)
 #: ``"get blob-upload"`` → ``GetBlobUpload``.
@@ -44,9 +57,9 @@ camel = naming.class_name
 
 @dataclass
 class ParamModel:
-    name: str            # as on the wire: "Content-Length", "digest"
-    attr: str            # Python attribute on the typed request: content_length, digest
-    location: str        # "path" | "query" | "header"
+    name: str  # as on the wire: "Content-Length", "digest"
+    attr: str  # Python attribute on the typed request: content_length, digest
+    location: str  # "path" | "query" | "header"
     required: bool
     integer: bool
     pattern: str | None  # Python regex (full match) or None
@@ -56,16 +69,16 @@ class ParamModel:
 
 @dataclass
 class OperationModel:
-    handler: str                     # handler method name
-    class_name: str                  # typed request class
+    handler: str  # handler method name
+    class_name: str  # typed request class
     method: str
     request_name: str
     description: str
     params: list[ParamModel]
-    discriminators: list[str]        # "query:digest", "header:range"
+    discriminators: list[str]  # "query:digest", "header:range"
     required_discriminators: list[str]
     failure_codes: list[tuple[str, int]]  # (declared error code, status of the first response
-                                          # declaring it), in declaration order
+    # declaring it), in declaration order
     success_statuses: list[int]
     failure_statuses: list[int]
     doc_path: str
@@ -87,7 +100,7 @@ class ServerModel:
     title: str
     routes: list[RouteModel]
     operations: list[OperationModel]
-    errors: list[tuple[str, int, str]]   # (code, http status, message)
+    errors: list[tuple[str, int, str]]  # (code, http status, message)
     method_not_allowed_code: str | None
 
 
@@ -121,8 +134,9 @@ def _pattern_of(p: ParameterDescriptor) -> str | None:
     return p.regexp.go_pattern if p.regexp is not None else None
 
 
-def _param_error(dset: DescriptorSet, req: RequestDescriptor, p: ParameterDescriptor,
-                 shared: dict[str, str]) -> str | None:
+def _param_error(
+    dset: DescriptorSet, req: RequestDescriptor, p: ParameterDescriptor, shared: dict[str, str]
+) -> str | None:
     declared = _codes(req.failures)
     bad_request = _codes(req.failures, 400)
     table = dict(dset.extensions.get("parameter_errors", {}) or {})
@@ -167,13 +181,18 @@ def _param_models(dset, route: RouteDescriptor, req: RequestDescriptor, shared) 
             pattern = go_to_python(p.regexp.go_pattern) if p.regexp is not None else None
             integer = p.type == "integer"
             checked = pattern is not None or integer or (p.required and location != "path")
-            out.append(ParamModel(
-                name=p.name if location != "header" else p.name,
-                attr=attr, location=location, required=p.required and location != "path",
-                integer=integer, pattern=pattern,
-                error_code=_param_error(dset, req, p, shared) if checked else None,
-                description=" ".join(p.description.split()),
-            ))
+            out.append(
+                ParamModel(
+                    name=p.name if location != "header" else p.name,
+                    attr=attr,
+                    location=location,
+                    required=p.required and location != "path",
+                    integer=integer,
+                    pattern=pattern,
+                    error_code=_param_error(dset, req, p, shared) if checked else None,
+                    description=" ".join(p.description.split()),
+                )
+            )
     return out
 
 
@@ -203,8 +222,7 @@ def server_model(dset: DescriptorSet) -> ServerModel:
     used: set[str] = set()
     for route in dset.routes:
         regex, variables, doc_path = path_regex(route.path)
-        rm = RouteModel(name=route.name, path=route.path, doc_path=doc_path, regex=regex,
-                        variables=variables)
+        rm = RouteModel(name=route.name, path=route.path, doc_path=doc_path, regex=regex, variables=variables)
         for method in route.methods or ():
             reqs = method.requests or ()
             keysets = []
@@ -227,26 +245,38 @@ def server_model(dset: DescriptorSet) -> ServerModel:
                 used.add(handler)
                 params = _param_models(dset, route, req, shared)
                 disc = sorted(keys - common)
-                required = sorted(_key(p.location, p.name) for p in params
-                                  if p.required and _key(p.location, p.name) in disc)
-                ops.append(OperationModel(
-                    handler=handler, class_name=camel(handler) + "Request", method=method.method,
-                    request_name=req.name, description=" ".join((req.description or
-                                                                 method.description).split()),
-                    params=params, discriminators=disc, required_discriminators=required,
-                    failure_codes=_code_statuses(req.failures),
-                    success_statuses=sorted({r.status_code for r in req.successes or ()}),
-                    failure_statuses=sorted({r.status_code for r in req.failures or ()}),
-                    doc_path=doc_path,
-                ))
+                required = sorted(
+                    _key(p.location, p.name) for p in params if p.required and _key(p.location, p.name) in disc
+                )
+                ops.append(
+                    OperationModel(
+                        handler=handler,
+                        class_name=camel(handler) + "Request",
+                        method=method.method,
+                        request_name=req.name,
+                        description=" ".join((req.description or method.description).split()),
+                        params=params,
+                        discriminators=disc,
+                        required_discriminators=required,
+                        failure_codes=_code_statuses(req.failures),
+                        success_statuses=sorted({r.status_code for r in req.successes or ()}),
+                        failure_statuses=sorted({r.status_code for r in req.failures or ()}),
+                        doc_path=doc_path,
+                    )
+                )
             rm.methods[method.method] = ops
             operations.extend(ops)
         routes.append(rm)
     errors = [(e.value, e.http_status_code, e.message) for e in dset.errors]
     not_allowed = [e.value for e in dset.errors if e.http_status_code == 405]
-    return ServerModel(set_name=dset.name, title=dset.title, routes=routes, operations=operations,
-                       errors=errors, method_not_allowed_code=not_allowed[0] if len(not_allowed) == 1
-                       else None)
+    return ServerModel(
+        set_name=dset.name,
+        title=dset.title,
+        routes=routes,
+        operations=operations,
+        errors=errors,
+        method_not_allowed_code=not_allowed[0] if len(not_allowed) == 1 else None,
+    )
 
 
 def _pylit(value) -> str:
@@ -262,5 +292,7 @@ def generate(dset: DescriptorSet, template_dirs: jinja.TemplateDirs = ()) -> dic
     """File name (relative to the ``server`` package) → Python source."""
     model = server_model(dset)
     ctx = {"m": model, "lit": _pylit}
-    return {name: jinja.render(f"server/{name}.jinja", ctx, template_dirs)
-            for name in ("__init__.py", "routes.py", "handlers.py", "app.py")}
+    return {
+        name: jinja.render(f"server/{name}.jinja", ctx, template_dirs)
+        for name in ("__init__.py", "routes.py", "handlers.py", "app.py")
+    }

@@ -33,8 +33,9 @@ class Registry:
     """The backend: one instance of each entity on a shared context, their handler methods under
     the interface's names, and the periodic purge of abandoned upload sessions."""
 
-    def __init__(self, driver: StorageDriver, dset: DescriptorSet, *, upload_ttl: float = 24 * 3600,
-                 purge_interval: float = 3600):
+    def __init__(
+        self, driver: StorageDriver, dset: DescriptorSet, *, upload_ttl: float = 24 * 3600, purge_interval: float = 3600
+    ):
         self.driver = driver
         self.dset = dset
         self.upload_ttl = upload_ttl
@@ -85,14 +86,18 @@ class Registry:
         for route in routes:
             entity = self.routes.get(route.name)
             if entity is None:
-                raise UserError(f"set {self.dset.name!r}: no handlers for route {route.name!r} "
-                                f"(the registry serves {', '.join(sorted(self.routes))})")
+                raise UserError(
+                    f"set {self.dset.name!r}: no handlers for route {route.name!r} "
+                    f"(the registry serves {', '.join(sorted(self.routes))})"
+                )
             for ops in route.methods.values():
                 for op in ops:
                     bound = getattr(self, op.handler, None)
                     if getattr(bound, "__self__", None) is not entity:
-                        raise UserError(f"set {self.dset.name!r}: handler {op.handler!r} of route "
-                                        f"{route.name!r} is not one of {type(entity).__name__}'s")
+                        raise UserError(
+                            f"set {self.dset.name!r}: handler {op.handler!r} of route "
+                            f"{route.name!r} is not one of {type(entity).__name__}'s"
+                        )
 
     # -- lifecycle --------------------------------------------------------------------------------
     async def startup(self) -> None:

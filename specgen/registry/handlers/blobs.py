@@ -23,8 +23,13 @@ class Blobs(Entity):
 
     async def fetch_blob(self, request: BlobRequest) -> Response:
         _, digest, size = await self._find(request)
-        headers = {"Content-Type": "application/octet-stream", "Docker-Content-Digest": digest,
-                   "Accept-Ranges": "bytes", "Etag": f'"{digest}"', "Cache-Control": "max-age=31536000"}
+        headers = {
+            "Content-Type": "application/octet-stream",
+            "Docker-Content-Digest": digest,
+            "Accept-Ranges": "bytes",
+            "Etag": f'"{digest}"',
+            "Cache-Control": "max-age=31536000",
+        }
         if request.head:
             return Response(200, {**headers, "Content-Length": str(size)})
         return Response(200, headers, await self.driver.read_blob(digest, 0, size))
@@ -48,10 +53,18 @@ class Blobs(Entity):
                     start = size
             end = min(end, size - 1)
         if start is None or end is None or start > end or start >= size:
-            raise APIError("RANGE_INVALID", status=416, message="requested range not satisfiable",
-                           headers={"Content-Range": f"bytes */{size}"})
-        headers = {"Content-Type": "application/octet-stream", "Docker-Content-Digest": digest,
-                   "Content-Range": f"bytes {start}-{end}/{size}", "Accept-Ranges": "bytes"}
+            raise APIError(
+                "RANGE_INVALID",
+                status=416,
+                message="requested range not satisfiable",
+                headers={"Content-Range": f"bytes */{size}"},
+            )
+        headers = {
+            "Content-Type": "application/octet-stream",
+            "Docker-Content-Digest": digest,
+            "Content-Range": f"bytes {start}-{end}/{size}",
+            "Accept-Ranges": "bytes",
+        }
         count = end - start + 1
         if request.head:
             return Response(206, {**headers, "Content-Length": str(count)})

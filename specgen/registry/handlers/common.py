@@ -84,24 +84,34 @@ def upload_headers(ctx: Context, request: AnyRequest, name: str, upload_id: str,
     }
 
 
-def range_mismatch(ctx: Context, request: AnyRequest, name: str, upload_id: str, exc: RangeMismatch,
-                   message: str, *codes: str) -> APIError:
-    return APIError(*(codes or ("RANGE_INVALID",)), status=416, message=message,
-                    headers=upload_headers(ctx, request, name, upload_id, exc.offset))
+def range_mismatch(
+    ctx: Context, request: AnyRequest, name: str, upload_id: str, exc: RangeMismatch, message: str, *codes: str
+) -> APIError:
+    return APIError(
+        *(codes or ("RANGE_INVALID",)),
+        status=416,
+        message=message,
+        headers=upload_headers(ctx, request, name, upload_id, exc.offset),
+    )
 
 
-def blob_created(ctx: Context, request: AnyRequest, name: str, digest: str, size: int | None = None,
-                 upload_id: str | None = None) -> Response:
-    headers = {"Location": request.urls.blob(name, digest), "Content-Length": "0",
-               "Docker-Content-Digest": digest,
-               # declared on every 201 of the upload route, even when no session was needed
-               "Docker-Upload-UUID": upload_id or str(uuid.uuid4())}
+def blob_created(
+    ctx: Context, request: AnyRequest, name: str, digest: str, size: int | None = None, upload_id: str | None = None
+) -> Response:
+    headers = {
+        "Location": request.urls.blob(name, digest),
+        "Content-Length": "0",
+        "Docker-Content-Digest": digest,
+        # declared on every 201 of the upload route, even when no session was needed
+        "Docker-Upload-UUID": upload_id or str(uuid.uuid4()),
+    }
     if size is not None:
         headers["Content-Range"] = f"0-{max(size - 1, 0)}"
     return Response(201, headers)
 
 
 # -- pagination -----------------------------------------------------------------------------------
+
 
 def page_size(n: object) -> int | None:
     """The ``n`` of a listing (the runtime checked it is digits where the set says so)."""

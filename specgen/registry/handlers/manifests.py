@@ -14,8 +14,12 @@ MAX_MANIFEST = 4 << 20
 
 
 def _unknown(reference: str, by_tag: bool) -> APIError:
-    return APIError("MANIFEST_UNKNOWN", "NAME_UNKNOWN", message="manifest unknown",
-                    detail={"Tag" if by_tag else "Digest": reference})
+    return APIError(
+        "MANIFEST_UNKNOWN",
+        "NAME_UNKNOWN",
+        message="manifest unknown",
+        detail={"Tag" if by_tag else "Digest": reference},
+    )
 
 
 class Manifests(Entity):
@@ -45,8 +49,12 @@ class Manifests(Entity):
             data, media_type = found
         accept = [a.split(";")[0].strip() for a in request.headers.get("accept", "").split(",") if a.strip()]
         if by_tag and accept and not any(a in ("*/*", media_type) or a.endswith("/*") for a in accept):
-            raise APIError("MANIFEST_UNKNOWN", "NAME_UNKNOWN",
-                           message=f"manifest of type {media_type} not accepted", detail={"Tag": reference})
+            raise APIError(
+                "MANIFEST_UNKNOWN",
+                "NAME_UNKNOWN",
+                message=f"manifest of type {media_type} not accepted",
+                detail={"Tag": reference},
+            )
         headers = {"Content-Type": media_type, "Docker-Content-Digest": digest, "Etag": f'"{digest}"'}
         if request.head:
             return Response(200, {**headers, "Content-Length": str(size)})
@@ -63,8 +71,9 @@ class Manifests(Entity):
             if exc.status != 413 or 413 in request.operation.failure_statuses:
                 raise
             # a set that declares no 413 here (registry_v2) gets distribution's answer
-            raise APIError("MANIFEST_INVALID", message=f"manifest larger than {MAX_MANIFEST} bytes",
-                           headers=exc.headers) from None
+            raise APIError(
+                "MANIFEST_INVALID", message=f"manifest larger than {MAX_MANIFEST} bytes", headers=exc.headers
+            ) from None
 
     async def put_manifest(self, request: ManifestRequest) -> Response:
         name = repository(request)
@@ -75,25 +84,36 @@ class Manifests(Entity):
         except ManifestInvalid as exc:
             raise APIError("MANIFEST_INVALID", message="manifest invalid", detail=str(exc)) from None
         by_digest = ":" in reference
-        algorithm = checked_digest(reference, "DIGEST_INVALID", "MANIFEST_INVALID").partition(":")[0] \
-            if by_digest else "sha256"
+        algorithm = (
+            checked_digest(reference, "DIGEST_INVALID", "MANIFEST_INVALID").partition(":")[0] if by_digest else "sha256"
+        )
         hasher = Hasher(algorithm)
         hasher.update(data)
         digest = f"{algorithm}:{hasher.hexdigest()}"
         if by_digest and digest != reference:
-            raise APIError("DIGEST_INVALID", "MANIFEST_INVALID", message="manifest digest did not match",
-                           detail=reference)
+            raise APIError(
+                "DIGEST_INVALID", "MANIFEST_INVALID", message="manifest digest did not match", detail=reference
+            )
         for blob in parsed.blobs:
             if not await self.driver.repo_has_blob(name, blob):
-                raise APIError("MANIFEST_BLOB_UNKNOWN", "BLOB_UNKNOWN", message="blob unknown to registry",
-                               detail={"digest": blob})
+                raise APIError(
+                    "MANIFEST_BLOB_UNKNOWN", "BLOB_UNKNOWN", message="blob unknown to registry", detail={"digest": blob}
+                )
         for child in parsed.manifests:
             if await self.driver.manifest_media_type(name, child) is None:
-                raise APIError("MANIFEST_BLOB_UNKNOWN", "MANIFEST_UNKNOWN", "BLOB_UNKNOWN",
-                               message="manifest unknown to registry", detail={"digest": child})
+                raise APIError(
+                    "MANIFEST_BLOB_UNKNOWN",
+                    "MANIFEST_UNKNOWN",
+                    "BLOB_UNKNOWN",
+                    message="manifest unknown to registry",
+                    detail={"digest": child},
+                )
         await self.driver.put_manifest(name, digest, data, parsed.media_type, () if by_digest else (reference,))
-        headers = {"Location": request.urls.manifest(name, digest), "Content-Length": "0",
-                   "Docker-Content-Digest": digest}
+        headers = {
+            "Location": request.urls.manifest(name, digest),
+            "Content-Length": "0",
+            "Docker-Content-Digest": digest,
+        }
         if parsed.subject is not None:
             descriptor = {"mediaType": parsed.media_type, "digest": digest, "size": len(data)}
             if parsed.artifact_type:

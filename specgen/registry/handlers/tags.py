@@ -11,8 +11,7 @@ class Tags(Entity):
     async def _list(self, request: RepositoryRequest, n: object, last: str | None) -> Response:
         name = repository(request)
         if not await self.driver.repository_exists(name):
-            raise APIError("NAME_UNKNOWN", message="repository name not known to registry",
-                           detail={"name": name})
+            raise APIError("NAME_UNKNOWN", message="repository name not known to registry", detail={"name": name})
         size = page_size(n)
         found = await self.driver.tags(name, last or None, None if size is None else size + 1)
         tags, headers = page(found, size, self.ctx.paths.tags(name))

@@ -58,8 +58,11 @@ class Uploads(Entity):
         name = repository(request)
         digest = checked_digest(request.mount)
         if source:  # a name outside the grammar (say "../x") never reaches the storage
-            found = (_NAME.fullmatch(source) is not None and len(source) <= NAME_MAX
-                     and await self.driver.repo_has_blob(source, digest))
+            found = (
+                _NAME.fullmatch(source) is not None
+                and len(source) <= NAME_MAX
+                and await self.driver.repo_has_blob(source, digest)
+            )
         else:  # anonymous mount: the blob may be linked anywhere in this registry
             found = await self.driver.blob_exists(digest)
         if not found or not await self.driver.blob_exists(digest):
@@ -96,15 +99,22 @@ class Uploads(Entity):
             if m is None:
                 with upload_errors(upload_id):
                     info = await self.driver.upload_status(name, upload_id)
-                raise APIError("RANGE_INVALID", status=416, message="malformed Content-Range",
-                               headers=upload_headers(self.ctx, request, name, upload_id, info.offset))
+                raise APIError(
+                    "RANGE_INVALID",
+                    status=416,
+                    message="malformed Content-Range",
+                    headers=upload_headers(self.ctx, request, name, upload_id, info.offset),
+                )
             start, end = int(m.group(1)), int(m.group(2))
         try:
             with upload_errors(upload_id):
                 info = await self.driver.append_upload(name, upload_id, request, start, end)
         except RangeMismatch as exc:
-            message = ("chunk length does not match its Content-Range" if start == exc.offset
-                       and end is not None and end >= start else "chunk does not start at the end of the upload")
+            message = (
+                "chunk length does not match its Content-Range"
+                if start == exc.offset and end is not None and end >= start
+                else "chunk does not start at the end of the upload"
+            )
             raise range_mismatch(self.ctx, request, name, upload_id, exc, message) from None
         return Response(202, upload_headers(self.ctx, request, name, info.id, info.offset))
 
@@ -121,12 +131,20 @@ class Uploads(Entity):
             with upload_errors(upload_id):
                 return await self.driver.commit_upload(name, upload_id, request, digest, start)
         except RangeMismatch as exc:
-            raise range_mismatch(self.ctx, request, name, upload_id, exc,
-                                 "closing chunk does not start at the end of the upload",
-                                 "RANGE_INVALID", "BLOB_UPLOAD_INVALID") from None
+            raise range_mismatch(
+                self.ctx,
+                request,
+                name,
+                upload_id,
+                exc,
+                "closing chunk does not start at the end of the upload",
+                "RANGE_INVALID",
+                "BLOB_UPLOAD_INVALID",
+            ) from None
         except DigestMismatch:
-            raise APIError("DIGEST_INVALID", message="provided digest did not match uploaded content",
-                           detail=digest) from None
+            raise APIError(
+                "DIGEST_INVALID", message="provided digest did not match uploaded content", detail=digest
+            ) from None
 
     async def put_blob_upload(self, request: CloseUploadRequest) -> Response:
         name = repository(request)

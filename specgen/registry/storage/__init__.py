@@ -18,7 +18,19 @@ from specgen.registry.storage.driver import (
 from specgen.registry.storage.factory import create, names, register
 
 __all__ = [
-    "BlobBody", "BlobUnknown", "DigestMismatch", "IncomingBody", "InvalidName", "RangeMismatch",
-    "RawReader", "StorageDriver", "StorageError", "UploadBusy", "UploadInfo", "UploadUnknown",
-    "create", "names", "register",
+    "BlobBody",
+    "BlobUnknown",
+    "DigestMismatch",
+    "IncomingBody",
+    "InvalidName",
+    "RangeMismatch",
+    "RawReader",
+    "StorageDriver",
+    "StorageError",
+    "UploadBusy",
+    "UploadInfo",
+    "UploadUnknown",
+    "create",
+    "names",
+    "register",
 ]

@@ -30,8 +30,18 @@ from typing import Any, ClassVar, Protocol
 from specgen.server.runtime import Body
 
 __all__ = [
-    "BlobBody", "BlobUnknown", "DigestMismatch", "IncomingBody", "InvalidName", "RangeMismatch",
-    "RawReader", "StorageDriver", "StorageError", "UploadBusy", "UploadInfo", "UploadUnknown",
+    "BlobBody",
+    "BlobUnknown",
+    "DigestMismatch",
+    "IncomingBody",
+    "InvalidName",
+    "RangeMismatch",
+    "RawReader",
+    "StorageDriver",
+    "StorageError",
+    "UploadBusy",
+    "UploadInfo",
+    "UploadUnknown",
 ]
 
 #: What ``read_blob`` returns: a response body the server sends as it is (bytes, an async iterable
@@ -83,9 +93,9 @@ class UploadInfo:
 
     name: str
     id: str
-    offset: int        # bytes received and acknowledged so far
-    algorithm: str     # digest algorithm the data is hashed with while it streams
-    created: float     # Unix times
+    offset: int  # bytes received and acknowledged so far
+    algorithm: str  # digest algorithm the data is hashed with while it streams
+    created: float  # Unix times
     updated: float
 
 
@@ -164,8 +174,9 @@ class StorageDriver(ABC):
 
     # -- manifests ------------------------------------------------------------------------------
     @abstractmethod
-    async def put_manifest(self, name: str, digest: str, data: bytes, media_type: str,
-                           tags: Sequence[str] = ()) -> None:
+    async def put_manifest(
+        self, name: str, digest: str, data: bytes, media_type: str, tags: Sequence[str] = ()
+    ) -> None:
         """Store the manifest's bytes (durably, as ``put_blob``) and its revision in ``name``, then
         point each of ``tags`` at it (as ``set_tag``): one call, so a driver can do it in one trip."""
 
@@ -225,15 +236,17 @@ class StorageDriver(ABC):
         """The session's state; ``UploadUnknown``."""
 
     @abstractmethod
-    async def append_upload(self, name: str, upload_id: str, body: IncomingBody,
-                            start: int | None = None, end: int | None = None) -> UploadInfo:
+    async def append_upload(
+        self, name: str, upload_id: str, body: IncomingBody, start: int | None = None, end: int | None = None
+    ) -> UploadInfo:
         """Add ``body`` at the end of the session. ``start`` (when given) must equal the session's
         offset and ``end - start + 1`` (when both are given) the body's length, else
         ``RangeMismatch`` and nothing is kept. ``UploadUnknown``, ``UploadBusy``."""
 
     @abstractmethod
-    async def commit_upload(self, name: str, upload_id: str, body: IncomingBody, digest: str,
-                            start: int | None = None) -> int:
+    async def commit_upload(
+        self, name: str, upload_id: str, body: IncomingBody, digest: str, start: int | None = None
+    ) -> int:
         """Append the last ``body``, check the whole content hashes to ``digest``, store it as that
         blob (durably), link it into ``name`` and end the session; the blob's size. On a mismatch
         the session is removed and ``DigestMismatch`` raised. ``start`` as in ``append_upload``."""

@@ -123,8 +123,7 @@ class FilesystemDriver(StorageDriver):
         return True
 
     async def repo_has_blob(self, name: str, digest: str) -> bool:
-        return (self.layout.layer_link(name, digest).exists()
-                or self.layout.revision_link(name, digest).exists())
+        return self.layout.layer_link(name, digest).exists() or self.layout.revision_link(name, digest).exists()
 
     async def repository_exists(self, name: str) -> bool:
         d = self.layout.repo(name)
@@ -146,8 +145,9 @@ class FilesystemDriver(StorageDriver):
         for tag in tags:
             self._set_tag(name, tag, digest)
 
-    async def put_manifest(self, name: str, digest: str, data: bytes, media_type: str,
-                           tags: Sequence[str] = ()) -> None:
+    async def put_manifest(
+        self, name: str, digest: str, data: bytes, media_type: str, tags: Sequence[str] = ()
+    ) -> None:
         self.layout.repo(name)  # refuse a bad name before any work
         for tag in tags:
             self.layout.tag_dir(name, tag)
@@ -224,8 +224,9 @@ class FilesystemDriver(StorageDriver):
     # -- referrers --------------------------------------------------------------------------------
     async def add_referrer(self, name: str, subject: str, digest: str, descriptor: dict) -> None:
         alg, hexd = split_digest(digest)
-        atomic_write(self.layout.referrers_of(name, subject) / f"{alg}-{hexd}",
-                     json.dumps(descriptor, sort_keys=True).encode())
+        atomic_write(
+            self.layout.referrers_of(name, subject) / f"{alg}-{hexd}", json.dumps(descriptor, sort_keys=True).encode()
+        )
 
     async def referrers(self, name: str, subject: str) -> list[dict]:
         d = self.layout.referrers_of(name, subject)
@@ -257,12 +258,14 @@ class FilesystemDriver(StorageDriver):
     async def upload_status(self, name: str, upload_id: str) -> UploadInfo:
         return self.sessions.status(name, upload_id)
 
-    async def append_upload(self, name: str, upload_id: str, body: IncomingBody,
-                            start: int | None = None, end: int | None = None) -> UploadInfo:
+    async def append_upload(
+        self, name: str, upload_id: str, body: IncomingBody, start: int | None = None, end: int | None = None
+    ) -> UploadInfo:
         return await self.sessions.append(name, upload_id, body, start, end)
 
-    async def commit_upload(self, name: str, upload_id: str, body: IncomingBody, digest: str,
-                            start: int | None = None) -> int:
+    async def commit_upload(
+        self, name: str, upload_id: str, body: IncomingBody, digest: str, start: int | None = None
+    ) -> int:
         split_digest(digest)
         return await self.sessions.finish(name, upload_id, body, digest, start)
 
@@ -283,6 +286,3 @@ def _media_type_of(path: Path) -> str:
         return str(doc.get("mediaType") or "application/vnd.oci.image.manifest.v1+json")
     except (OSError, ValueError, AttributeError):
         return "application/octet-stream"
-
-
-

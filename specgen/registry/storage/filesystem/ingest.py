@@ -87,8 +87,15 @@ def _pump(raw: RawReader, fd: int, offset: int, hasher: Hasher) -> int:
                 n += k
             if n:
                 data = view[:n]
-                in_flight.append((view, [_POOL.submit(_write_batch, fd, dfd, data, offset + total),
-                                         hash_thread.submit(hasher.update, data)]))
+                in_flight.append(
+                    (
+                        view,
+                        [
+                            _POOL.submit(_write_batch, fd, dfd, data, offset + total),
+                            hash_thread.submit(hasher.update, data),
+                        ],
+                    )
+                )
                 total += n
             else:
                 free.append(view)
@@ -183,8 +190,7 @@ async def ingest(body: IncomingBody, fd: int, offset: int, hasher: Hasher, limit
     written = 0
 
     def submit(data: bytearray, at: int) -> list[asyncio.Future]:
-        return [loop.run_in_executor(_POOL, _write_all, fd, data, at),
-                loop.run_in_executor(_POOL, hasher.update, data)]
+        return [loop.run_in_executor(_POOL, _write_all, fd, data, at), loop.run_in_executor(_POOL, hasher.update, data)]
 
     try:
         async for chunk in body.stream():

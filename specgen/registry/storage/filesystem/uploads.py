@@ -41,7 +41,7 @@ class SessionState:
     id: str
     offset: int
     algorithm: str
-    hash_state: str | None   # base64 of the hash context after ``offset`` bytes
+    hash_state: str | None  # base64 of the hash context after ``offset`` bytes
     created: float
     updated: float
 
@@ -141,8 +141,9 @@ class Sessions:
             at += len(chunk)
         return hasher
 
-    async def append(self, name: str, upload_id: str, body: IncomingBody,
-                     start: int | None = None, end: int | None = None) -> UploadInfo:
+    async def append(
+        self, name: str, upload_id: str, body: IncomingBody, start: int | None = None, end: int | None = None
+    ) -> UploadInfo:
         """Add a chunk at the end (``start``, when given, must equal the current size)."""
         with self.locked(name, upload_id) as st:
             if start is not None and (start != st.offset or (end is not None and end < start)):
@@ -168,8 +169,7 @@ class Sessions:
             self._save(st)
             return st.info()
 
-    async def finish(self, name: str, upload_id: str, body: IncomingBody, digest: str,
-                     start: int | None = None) -> int:
+    async def finish(self, name: str, upload_id: str, body: IncomingBody, digest: str, start: int | None = None) -> int:
         """Append the final body, verify the digest and commit the blob; its size. On a mismatch
         the session is removed, as distribution does."""
         algorithm, _, expected = digest.partition(":")
