@@ -17,6 +17,7 @@ import shutil
 from collections.abc import Sequence
 from pathlib import Path
 
+from specgen.distribution.mediatypes import OCI_MANIFEST
 from specgen.registry.hashing import Hasher
 from specgen.registry.storage.driver import (
     BlobBody,
@@ -283,6 +284,6 @@ def _media_type_of(path: Path) -> str:
     """The mediaType field of a stored manifest (when its link lost the media type in a crash)."""
     try:
         doc = json.loads(path.read_bytes())
-        return str(doc.get("mediaType") or "application/vnd.oci.image.manifest.v1+json")
+        return str(doc.get("mediaType") or OCI_MANIFEST)
     except (OSError, ValueError, AttributeError):
         return "application/octet-stream"
