@@ -4,7 +4,7 @@
   any other set's (a file or module of your own) is generated on the fly into a private folder
   and imported from there, so no ``specgen build`` is needed first.
 - The backend is chosen by what the set declares, not by its name: a set with the registry's
-  routes (``REGISTRY_ROUTES``) gets the filesystem registry backend, and whatever handler methods
+  routes (``routenames.PUSH_PULL``) gets the filesystem registry backend, and whatever handler methods
   that backend lacks (routes a set adds) answer 501 ``UNSUPPORTED``; any other set gets
   ``Unsupported`` alone.
 
@@ -26,27 +26,22 @@ from types import ModuleType
 from typing import Any
 
 from specgen.descriptors import BUNDLED, load_set
-from specgen.distribution.routenames import BASE, BLOB, BLOB_UPLOAD, BLOB_UPLOAD_CHUNK, MANIFEST
+from specgen.distribution import routenames
 from specgen.errors import UserError
 from specgen.layout import DESCRIPTORS
 from specgen.model import DescriptorSet
+from specgen.registry.app import DEFAULT_DRIVER, DEFAULT_HEADERS, create_backend
 from specgen.server.runtime import App
 from specgen.server.unsupported import Unsupported
 
-#: The routes a set must declare to be served by the registry backend: enough to push and pull.
-#: Tags, catalog and referrers are served too when the set declares them.
-REGISTRY_ROUTES = (BASE, MANIFEST, BLOB, BLOB_UPLOAD, BLOB_UPLOAD_CHUNK)
 #: Environment variables a worker process reads its settings from.
 ENV_SET, ENV_ROOT, ENV_TTL, ENV_STUB = "SPECGEN_SET", "SPECGEN_ROOT", "SPECGEN_UPLOAD_TTL", "SPECGEN_STUB"
 ENV_DRIVER, ENV_DRIVER_PARAMS = "SPECGEN_DRIVER", "SPECGEN_DRIVER_PARAMS"
-#: The storage driver when none is chosen.
-DEFAULT_DRIVER = "filesystem"
 
 
 def is_registry(dset: DescriptorSet) -> bool:
     """Whether ``dset`` declares the registry routes the registry backend implements."""
-    names = {route.name for route in dset.routes}
-    return all(name in names for name in REGISTRY_ROUTES)
+    return routenames.speaks_registry(route.name for route in dset.routes)
 
 
 def is_bundled(spec: str, dset: DescriptorSet) -> bool:
@@ -119,17 +114,11 @@ def create_app(
         return server.create_app(Unsupported(dset.name, server.HANDLER_METHODS))
     if root is None and not driver_params:
         raise ValueError(f"set {dset.name!r} is served by the registry backend, which needs storage")
-    from specgen.registry.app import create_app as registry_app
-
-    def with_fallback(backend: Any, **options: Any) -> App:
-        handlers = Unsupported(dset.name, server.HANDLER_METHODS, implemented=backend)
-        return server.create_app(handlers if handlers.unsupported else backend, **options)
-
-    shim = ModuleType(server.__name__)
-    shim.create_app = with_fallback  # type: ignore[attr-defined]
-    return registry_app(
-        dset.name, root, dset=dset, server=shim, upload_ttl=upload_ttl, driver=driver, driver_params=driver_params
-    )
+    backend = create_backend(dset, root, upload_ttl=upload_ttl, driver=driver, driver_params=driver_params)
+    # the routes the registry serves must be served by its entities; the rest answer 501 below
+    backend.check_routes(route for route in server.ROUTES if route.name in backend.routes)
+    handlers = Unsupported(dset.name, server.HANDLER_METHODS, implemented=backend)
+    return server.create_app(handlers if handlers.unsupported else backend, default_headers=DEFAULT_HEADERS)
 
 
 def app_from_env() -> App:

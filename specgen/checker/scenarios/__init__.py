@@ -12,7 +12,7 @@ from specgen.checker.scenarios import base, blobs, catalog, errors, manifests, r
 from specgen.checker.scenarios.cleanup import cleanup, observe
 from specgen.checker.scenarios.scenario import Decline, Scenario
 from specgen.checker.scenarios.unprovokable import unprovokable_reason
-from specgen.distribution.routenames import BASE, BLOB, BLOB_UPLOAD, BLOB_UPLOAD_CHUNK, MANIFEST
+from specgen.distribution.routenames import speaks_registry
 from specgen.model import DescriptorSet
 
 #: The groups, in the order they run.
@@ -40,13 +40,10 @@ SCENARIOS: list[Scenario] = [
     errors.errors,
 ]
 
-#: The routes the scenarios drive in every set.
-REQUIRED_ROUTES = frozenset({BASE, BLOB, BLOB_UPLOAD, BLOB_UPLOAD_CHUNK, MANIFEST})
-
 
 def applies(dset: DescriptorSet) -> bool:
-    """These scenarios speak the registry protocol: the set must have its routes."""
-    return REQUIRED_ROUTES <= {r.name for r in dset.routes}
+    """These scenarios speak the registry protocol: the set must have its push/pull routes."""
+    return speaks_registry(r.name for r in dset.routes)
 
 
 __all__ = ["SCENARIOS", "Decline", "Scenario", "applies", "cleanup", "observe", "unprovokable_reason"]
