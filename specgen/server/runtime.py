@@ -215,6 +215,8 @@ class Response:
 class Request:
     """What every typed request carries; generated subclasses add one attribute per parameter."""
 
+    scope: dict
+    receive: Callable[[], Awaitable[dict]]
     method: str
     path: str
     query_params: list[tuple[str, str]]

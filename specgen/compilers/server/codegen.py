@@ -30,25 +30,12 @@ from specgen.model import DescriptorSet, ParameterDescriptor, RequestDescriptor,
 from specgen.paths import compile_path
 from specgen.server.runtime import Request
 
-#: Attribute names the runtime request object already uses: its methods and properties (read off the
-#: class) and the attributes its constructor sets. ``content_length`` is shared on purpose: the
-#: runtime parses the header into it, as a declared Content-Length parameter would be.
-RESERVED = frozenset(
-    {
-        "self",
-        "method",
-        "path",
-        "headers",
-        "scope",
-        "receive",
-        "route",
-        "operation",
-        "query_params",
-        "path_params",
-        "head",
-        *(name for name in dir(Request) if not name.startswith("_")),
-    }
-)
+#: Attribute names the runtime request object already uses: its attributes, methods and
+#: properties, read off the class. ``content_length`` is shared on purpose: the runtime parses the
+#: header into it, as a declared Content-Length parameter would be.
+RESERVED = frozenset({"self", *Request.__annotations__, *(n for n in dir(Request) if not n.startswith("_"))}) - {
+    "content_length"
+}
 #: ``"Content-Length"`` → ``content_length``; keywords and ``RESERVED`` get a trailing underscore.
 snake = partial(naming.identifier, avoid=naming.KEYWORDS | RESERVED)
 #: ``"get blob-upload"`` → ``GetBlobUpload``.
