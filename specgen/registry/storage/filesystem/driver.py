@@ -86,13 +86,7 @@ class FilesystemDriver(StorageDriver):
         await in_pool(self._put_bytes, digest, data)
 
     async def delete_blob(self, digest: str) -> bool:
-        path = self.layout.blob(digest)
-        try:
-            path.unlink()
-        except FileNotFoundError:
-            return False
-        shutil.rmtree(path.parent, ignore_errors=True)
-        return True
+        return _remove_with_folder(self.layout.blob(digest))
 
     def _commit_file(self, src: Path, digest: str, name: str) -> None:
         """Move an fsynced upload into place as blob ``digest`` (kept as is if already there)."""
@@ -115,13 +109,7 @@ class FilesystemDriver(StorageDriver):
         self._link(name, digest)
 
     async def unlink_blob(self, name: str, digest: str) -> bool:
-        link = self.layout.layer_link(name, digest)
-        try:
-            link.unlink()
-        except FileNotFoundError:
-            return False
-        shutil.rmtree(link.parent, ignore_errors=True)
-        return True
+        return _remove_with_folder(self.layout.layer_link(name, digest))
 
     async def repo_has_blob(self, name: str, digest: str) -> bool:
         return self.layout.layer_link(name, digest).exists() or self.layout.revision_link(name, digest).exists()
@@ -171,13 +159,7 @@ class FilesystemDriver(StorageDriver):
             return None
 
     async def delete_manifest(self, name: str, digest: str) -> bool:
-        link = self.layout.revision_link(name, digest)
-        try:
-            link.unlink()
-        except FileNotFoundError:
-            return False
-        shutil.rmtree(link.parent, ignore_errors=True)
-        return True
+        return _remove_with_folder(self.layout.revision_link(name, digest))
 
     async def manifests(self, name: str) -> list[str]:
         base = self.layout.revisions(name)
@@ -194,7 +176,7 @@ class FilesystemDriver(StorageDriver):
 
     # -- tags -------------------------------------------------------------------------------------
     def _set_tag(self, name: str, tag: str, digest: str) -> None:
-        atomic_write(self.layout.tag_dir(name, tag) / "current" / "link", digest.encode(), fsync=False)
+        atomic_write(self.layout.tag_link(name, tag), digest.encode(), fsync=False)
 
     async def set_tag(self, name: str, tag: str, digest: str) -> None:
         self.layout.tag_dir(name, tag)  # refuse a bad tag before any work
@@ -202,16 +184,15 @@ class FilesystemDriver(StorageDriver):
 
     async def get_tag(self, name: str, tag: str) -> str | None:
         try:
-            digest = (self.layout.tag_dir(name, tag) / "current" / "link").read_text()
+            digest = (self.layout.tag_link(name, tag)).read_text()
         except (FileNotFoundError, NotADirectoryError):
             return None
         return digest if ":" in digest else None  # empty after a crash: as if never tagged
 
     async def delete_tag(self, name: str, tag: str) -> bool:
-        d = self.layout.tag_dir(name, tag)
-        if not (d / "current" / "link").exists():
+        if not self.layout.tag_link(name, tag).exists():
             return False
-        shutil.rmtree(d, ignore_errors=True)
+        shutil.rmtree(self.layout.tag_dir(name, tag), ignore_errors=True)
         return True
 
     async def tags(self, name: str, last: str | None = None, limit: int | None = None) -> list[str]:
@@ -278,6 +259,17 @@ class FilesystemDriver(StorageDriver):
 
     async def purge_uploads(self, older_than: float, now: float | None = None) -> int:
         return self.sessions.purge(older_than, now)
+
+
+def _remove_with_folder(path: Path) -> bool:
+    """Remove ``path`` and the folder that holds it (a blob's or a link's own folder); whether
+    ``path`` existed."""
+    try:
+        path.unlink()
+    except FileNotFoundError:
+        return False
+    shutil.rmtree(path.parent, ignore_errors=True)
+    return True
 
 
 def _media_type_of(path: Path) -> str:

@@ -98,6 +98,10 @@ class Layout:
     def tag_dir(self, name: str, tag: str) -> Path:
         return self.tags(name) / _component(tag, "tag")
 
+    def tag_link(self, name: str, tag: str) -> Path:
+        """The file holding the digest a tag points at."""
+        return self.tag_dir(name, tag) / "current" / "link"
+
     def referrers(self, name: str) -> Path:
         return self.repo(name) / "_referrers"
 
