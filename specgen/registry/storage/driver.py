@@ -39,6 +39,7 @@ __all__ = [
     "RawReader",
     "StorageDriver",
     "StorageError",
+    "StorageUnavailable",
     "UploadBusy",
     "UploadInfo",
     "UploadUnknown",
@@ -51,6 +52,17 @@ BlobBody = Body
 
 class StorageError(Exception):
     """Base of the failures a driver reports (anything else is a bug or an I/O error)."""
+
+
+class StorageUnavailable(StorageError):
+    """The storage cannot complete the operation now: disk full, an I/O error, an object store that
+    does not answer. Nothing acknowledged before is lost, and the operation left nothing a client
+    can see half done. The server answers it with a declared 5xx in the errors envelope, never with
+    the driver's own message (which may name paths or hosts); ``reason`` is for the server's log."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
 
 
 class InvalidName(StorageError, ValueError):
