@@ -11,6 +11,8 @@ import hashlib
 import re
 from dataclasses import dataclass
 
+from specgen.naming import slug
+
 KEYWORDS = re.compile(
     r"\b(MUST NOT|MUST|SHALL NOT|SHALL|SHOULD NOT|SHOULD|REQUIRED|NOT RECOMMENDED|RECOMMENDED|MAY|OPTIONAL)\b"
 )
@@ -24,10 +26,6 @@ class Sentence:
     levels: tuple[str, ...]  # key words in order of appearance, each once; () for an endpoint row
     sha: str  # first 12 hex digits of the sha256 of the normalised text
     text: str
-
-
-def slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
 
 
 def fingerprint(text: str) -> str:
