@@ -2,6 +2,7 @@
 
 import hashlib
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -22,9 +23,11 @@ CITED_SECTIONS = {
     "Checking if content exists in the registry", "Deleting Manifests", "Listing Referrers",
     "Listing Tags", "Mounting a blob from another repository", "Pulling blobs", "Pulling manifests",
     "Push", "Pushing Manifests", "Pushing Manifests with Subject", "Pushing a blob in chunks",
-    "Pushing a blob monolithically", "Pushing blobs",
+    "Pushing a blob monolithically", "Pushing blobs", "Registry Proxying", "Error Codes",
 }
-CITATION = re.compile(r"\[OCI: ([^\]]+)\]")
+#: ``[OCI: Section]`` for what v1.1 says, ``[OCI main: Section]`` for what main added after it.
+CITATION = re.compile(r"\[OCI(?: main)?: ([^\]]+)\]")
+MAIN_CITATION = re.compile(r"\[OCI main: ([^\]]+)\]")
 
 SHA512 = "sha512:" + "ab" * 64
 SHA256 = "sha256:" + "cd" * 32
@@ -84,12 +87,35 @@ def test_registry_v2_is_untouched():
     assert v2.ROUTE_DESCRIPTORS[-1] is v2.CATALOG
 
 
+def _without_retry_after(route):
+    """``route`` with oci_v1_1's 429 answer (registry_v2's plus Retry-After) put back to v2's."""
+    def request(q):
+        failures = tuple(v2.TOO_MANY_REQUESTS_RESPONSE if f is oci.TOO_MANY_REQUESTS_RESPONSE else f
+                         for f in q.failures or ())
+        return replace(q, failures=failures or q.failures)
+    return replace(route, methods=tuple(replace(m, requests=tuple(map(request, m.requests))) for m in route.methods))
+
+
 def test_reuses_registry_v2_by_reference(dset):
-    assert dset.routes[0] is v2.BASE and dset.route("catalog") is v2.CATALOG
+    # base and catalog are registry_v2's but for the 429 answer, which main gives a Retry-After
+    assert _without_retry_after(dset.routes[0]) == v2.BASE
+    assert _without_retry_after(dset.route("catalog")) == v2.CATALOG
+    base_failures = dset.routes[0].methods[0].requests[0].failures
+    assert all(f is v2.UNAUTHORIZED_RESPONSE or f is oci.TOO_MANY_REQUESTS_RESPONSE or f in
+               v2.BASE.methods[0].requests[0].failures for f in base_failures)
+    too_many = [s for r in dset.routes for m in r.methods for q in m.requests
+                for s in q.failures or () if s.status_code == 429]
+    assert len(too_many) == 21 and all(_header(s, "Retry-After") is oci.RETRY_AFTER_HEADER for s in too_many)
+    heads = [s for r in dset.routes for m in r.methods if m.method == "HEAD" for q in m.requests
+             for s in q.failures or () if s.status_code == 429]
+    assert len(heads) == 2 and all(s.body.format == "" for s in heads)  # bodiless, Retry-After all the same
+    assert oci.TOO_MANY_REQUESTS_RESPONSE.headers[:-1] == v2.TOO_MANY_REQUESTS_RESPONSE.headers
     assert dset.errors is errors.ERROR_DESCRIPTORS
     assert dset.grammar is grammar.GRAMMAR and dset.schemas is schemas.SCHEMAS
-    assert _request(dset, "blob-upload-chunk", "PATCH", "Stream upload") is _request(
-        load_set("registry_v2"), "blob-upload-chunk", "PATCH", "Stream upload")
+    stream = _request(dset, "blob-upload-chunk", "PATCH", "Stream upload")
+    v2_stream = _request(load_set("registry_v2"), "blob-upload-chunk", "PATCH", "Stream upload")
+    assert stream.headers is v2_stream.headers and stream.successes is v2_stream.successes
+    assert all(a is b for a, b in zip(stream.failures, v2_stream.failures) if a.status_code != 429)
     names = [p for r in dset.routes for m in r.methods for q in m.requests
              for p in q.path_parameters or () if p.name == "name"]
     assert len(names) == 20 and all(p is v2.NAME_PARAMETER for p in names)
@@ -102,7 +128,7 @@ def test_counts(dset):
     methods = [m for r in dset.routes for m in r.methods]
     requests = [q for m in methods for q in m.requests]
     responses = [s for q in requests for s in (q.successes or ()) + (q.failures or ())]
-    assert (len(dset.routes), len(methods), len(requests), len(responses)) == (8, 16, 23, 154)
+    assert (len(dset.routes), len(methods), len(requests), len(responses)) == (8, 16, 23, 155)
     assert [r.name for r in dset.routes] == [r.name for r in v2.ROUTE_DESCRIPTORS] + ["referrers"]
 
 

@@ -6,6 +6,10 @@ parameters are registry_v2's own objects; changed ones are new objects made with
 ``dataclasses.replace`` (registry_v2 is never mutated and stays a faithful mirror). Every addition
 names the section of the OCI Distribution Specification it comes from, written ``[OCI: Section]``
 in a comment and, where a reader of the generated docs needs it, in the description.
+
+The set follows the specification's main branch: what main added after the v1.1 releases (v1.1.0,
+v1.1.1) is cited ``[OCI main: Section]`` instead, so each part says which version it comes from
+(``docs/oci-coverage.md`` maps every requirement sentence of main to what states and checks it).
 """
 
 from __future__ import annotations
@@ -178,13 +182,13 @@ OCI_FILTERS_APPLIED_HEADER = ParameterDescriptor(
 # [OCI: Pushing a blob in chunks] "It MUST match the following regular expression".
 CONTENT_RANGE_REGEXP = GoRegexp(r"^[0-9]+-[0-9]+$")
 
-# [OCI: Pushing a blob in chunks] end-4c: the algorithm of a blob pushed in chunks.
+# [OCI main: Pushing a blob in chunks] end-4c: the algorithm of a blob pushed in chunks.
 DIGEST_ALGORITHM_REGEXP = GoRegexp(r"^[a-z0-9]+(?:[.+_-][a-z0-9]+)*$")
 DIGEST_ALGORITHM_QUERY_PARAMETER = ParameterDescriptor(
     name="digest-algorithm",
     type="query",
     description="The digest algorithm the registry should use for the blob, when it is not "
-    "`sha256` (for example `sha512`) [OCI: Pushing a blob in chunks].",
+    "`sha256` (for example `sha512`) [OCI main: Pushing a blob in chunks].",
     format="<algorithm>",
     regexp=DIGEST_ALGORITHM_REGEXP,
     examples=("sha512",),
@@ -230,6 +234,55 @@ LINK_HEADER = replace(
 )
 
 
+# [OCI main: Pushing Manifests] end-7b: tags created along with a manifest pushed by digest.
+TAG_QUERY_PARAMETER = ParameterDescriptor(
+    name="tag",
+    type="string",
+    description="A tag to point at the manifest, which is pushed by digest; repeat the parameter "
+    "for several tags (a registry supports at least 10 per request). Each tag created is listed "
+    "in the `OCI-Tag` response header [OCI main: Pushing Manifests].",
+    format="<tag>",
+    regexp=grammar.ANCHORED_TAG_REGEXP,
+    examples=("1.2.3",),
+)
+OCI_TAG_HEADER = ParameterDescriptor(
+    name="OCI-Tag",
+    type="string",
+    description="Present when the request carried `tag` query parameters: the tags they created, "
+    "comma separated (the header may also repeat) [OCI main: Pushing Manifests].",
+    format="<tag>[, <tag>...]",
+    examples=("1.2.3, 1.2, 1, latest",),
+)
+
+# [OCI main: Registry Proxying] the source host of a pull through a proxy registry.
+NS_QUERY_PARAMETER = ParameterDescriptor(
+    name="ns",
+    type="string",
+    description="On a pull through a proxy registry, the host of the repository name the client "
+    "used (its source host). A registry may ignore it; one that scopes the request by it names it "
+    "in the `OCI-Namespace` response header [OCI main: Registry Proxying].",
+    format="<host>[:<port>]",
+    examples=("registry.example.org",),
+)
+OCI_NAMESPACE_HEADER = ParameterDescriptor(
+    name="OCI-Namespace",
+    type="string",
+    description="Present when the registry used the `ns` query parameter to scope the request: "
+    "its value [OCI main: Registry Proxying].",
+    format="<host>[:<port>]",
+)
+
+# [OCI main: Error Codes] "A 429 Too Many Requests response ... SHOULD include a Retry-After header".
+RETRY_AFTER_HEADER = ParameterDescriptor(
+    name="Retry-After",
+    type="string",
+    description="Sent when the registry can tell how long to wait before retrying: a number of "
+    "seconds or an HTTP date (RFC 9110, section 10.2.3) [OCI main: Error Codes].",
+    format="<seconds> | <HTTP-date>",
+    examples=("30",),
+)
+
+
 # --- responses ----------------------------------------------------------------------------------
 
 # [OCI: Pulling manifests] "If the manifest is not found in the repository, the response code
@@ -260,6 +313,22 @@ RANGE_INVALID_RESPONSE = ResponseDescriptor(
     status_code=416,
     error_codes=(errors.RANGE_INVALID,),
     body=BodyDescriptor(content_type="application/json", format=v2.ERRORS_BODY),
+)
+
+
+# [OCI main: Pushing Manifests] "MAY return a 414 Request-URI Too Long status if too many tags are
+# included in the request".
+TOO_MANY_TAGS_RESPONSE = ResponseDescriptor(
+    name="Too Many Tags",
+    description="The request carries more `tag` query parameters than the registry creates in one "
+    "request; nothing was stored [OCI main: Pushing Manifests].",
+    status_code=414,
+)
+
+# [OCI main: Error Codes] a 429 carries Retry-After.
+TOO_MANY_REQUESTS_RESPONSE = replace(
+    v2.TOO_MANY_REQUESTS_RESPONSE,
+    headers=tuple(v2.TOO_MANY_REQUESTS_RESPONSE.headers or ()) + (RETRY_AFTER_HEADER,),
 )
 
 
@@ -297,9 +366,11 @@ _MANIFEST_GET_400 = _MANIFEST_GET_REQUEST.failures[0]
 MANIFEST_GET_REQUEST = replace(
     _MANIFEST_GET_REQUEST,
     headers=tuple(_MANIFEST_GET_REQUEST.headers) + (ACCEPT_HEADER,),  # [OCI: Pulling manifests]
+    query_parameters=(NS_QUERY_PARAMETER,),  # [OCI main: Registry Proxying]
     successes=(replace(
         _MANIFEST_GET_OK,
-        headers=tuple(_MANIFEST_GET_OK.headers) + (MANIFEST_CONTENT_TYPE_HEADER, CONTENT_SIZE_HEADER),
+        headers=tuple(_MANIFEST_GET_OK.headers)
+        + (MANIFEST_CONTENT_TYPE_HEADER, CONTENT_SIZE_HEADER, OCI_NAMESPACE_HEADER),
     ),),
     failures=_after(
         # [OCI: Pulling manifests] `reference` is a tag or a digest: a malformed digest is invalid.
@@ -316,10 +387,11 @@ _INVALID_MANIFEST = next(f for f in _MANIFEST_PUT_REQUEST.failures if f.name == 
 MANIFEST_PUT_REQUEST = replace(
     _MANIFEST_PUT_REQUEST,
     headers=tuple(_MANIFEST_PUT_REQUEST.headers) + (MANIFEST_CONTENT_TYPE_REQUEST_HEADER,),
+    query_parameters=(TAG_QUERY_PARAMETER,),  # [OCI main: Pushing Manifests] end-7b
     successes=(replace(
         _MANIFEST_PUT_CREATED,
-        # [OCI: Pushing Manifests with Subject]
-        headers=tuple(_MANIFEST_PUT_CREATED.headers) + (OCI_SUBJECT_HEADER,),
+        # [OCI: Pushing Manifests with Subject]; [OCI main: Pushing Manifests] OCI-Tag
+        headers=tuple(_MANIFEST_PUT_CREATED.headers) + (OCI_SUBJECT_HEADER, OCI_TAG_HEADER),
     ),),
     failures=_swap(
         _MANIFEST_PUT_REQUEST.failures, _INVALID_MANIFEST,
@@ -334,6 +406,7 @@ MANIFEST_PUT_REQUEST = replace(
             "expected to be accepted) [OCI: Pushing Manifests].",
             status_code=413,
         ),
+        TOO_MANY_TAGS_RESPONSE,
     ),
 )
 
@@ -375,13 +448,25 @@ def _with_oci_digest(request: RequestDescriptor) -> RequestDescriptor:
                                                   DIGEST_PATH_PARAMETER))
 
 
+def _blob_pull(request: RequestDescriptor) -> RequestDescriptor:
+    """A blob fetch: the sha512 note, and [OCI main: Registry Proxying] ``ns`` with its answer."""
+    return replace(
+        _with_oci_digest(request),
+        query_parameters=tuple(request.query_parameters or ()) + (NS_QUERY_PARAMETER,),
+        successes=tuple(
+            replace(ok, headers=tuple(ok.headers or ()) + (OCI_NAMESPACE_HEADER,)) if ok.status_code < 300 else ok
+            for ok in request.successes or ()
+        ),
+    )
+
+
 _BLOB_GET = _method(v2.BLOB, "GET")
-FETCH_BLOB_REQUEST = _with_oci_digest(_request(_BLOB_GET, "Fetch Blob"))
+FETCH_BLOB_REQUEST = _blob_pull(_request(_BLOB_GET, "Fetch Blob"))
 _BLOB_DELETE = _method(v2.BLOB, "DELETE")
 BLOB = replace(
     v2.BLOB,
     methods=(
-        replace(_BLOB_GET, requests=tuple(map(_with_oci_digest, _BLOB_GET.requests))),
+        replace(_BLOB_GET, requests=tuple(map(_blob_pull, _BLOB_GET.requests))),
         # [OCI: Checking if content exists in the registry]
         _head_of(
             FETCH_BLOB_REQUEST,
@@ -512,8 +597,8 @@ BLOB_UPLOAD_CHUNK = replace(
             _CLOSE,
             headers=tuple(_CLOSE.headers) + (CLOSING_CONTENT_RANGE_HEADER,),
             query_parameters=(replace(_CLOSE_DIGEST, description=_CLOSE_DIGEST.description + DIGEST_NOTE),),
-            # [OCI: Pushing a blob monolithically] the size must match; [OCI: Pushing a blob in
-            # chunks] "If the final chunk is uploaded out of order ... 416".
+            # [OCI: Pushing a blob monolithically] the size must match; [OCI main: Pushing a blob
+            # in chunks] "If the final chunk is uploaded out of order ... 416" (end-6).
             failures=_swap(_CLOSE.failures, _CLOSE_400, _with_codes(_CLOSE_400, errors.SIZE_INVALID))
             + (RANGE_INVALID_RESPONSE,),
         ),)),
@@ -611,5 +696,28 @@ REFERRERS = RouteDescriptor(
     ),
 )
 
+
+
+def _with_retry_after(route: RouteDescriptor) -> RouteDescriptor:
+    """``route`` with registry_v2's 429 answer replaced by ours, which carries ``Retry-After``."""
+    def answer(failure: ResponseDescriptor) -> ResponseDescriptor:
+        if failure is v2.TOO_MANY_REQUESTS_RESPONSE:
+            return TOO_MANY_REQUESTS_RESPONSE
+        if failure.status_code == 429:  # a HEAD's bodiless copy
+            return replace(failure, headers=tuple(failure.headers or ()) + (RETRY_AFTER_HEADER,))
+        return failure
+
+    def request(req: RequestDescriptor) -> RequestDescriptor:
+        if not any(f.status_code == 429 for f in req.failures or ()):
+            return req
+        return replace(req, failures=tuple(map(answer, req.failures or ())))
+
+    return replace(route, methods=tuple(
+        replace(m, requests=tuple(map(request, m.requests or ()))) for m in route.methods or ()
+    ))
+
+
 #: registry_v2's routes in its order, then the referrers API.
-ROUTE_DESCRIPTORS = (BASE, TAGS, MANIFEST, BLOB, BLOB_UPLOAD, BLOB_UPLOAD_CHUNK, CATALOG, REFERRERS)
+ROUTE_DESCRIPTORS = tuple(map(_with_retry_after, (
+    BASE, TAGS, MANIFEST, BLOB, BLOB_UPLOAD, BLOB_UPLOAD_CHUNK, CATALOG, REFERRERS,
+)))

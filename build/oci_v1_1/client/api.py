@@ -308,6 +308,7 @@ class Client(BaseClient):
         name: str,
         reference: str,
         *,
+        ns: str | None = None,
         accept: str | None = None,
         headers: Mapping[str, str] | None = None,
         url: str | None = None,
@@ -322,6 +323,10 @@ class Client(BaseClient):
         Parameters:
             name: path ``name``. Name of the target repository.
             reference: path ``reference``. Tag or digest of the target manifest.
+            ns: query ``ns``. On a pull through a proxy registry, the host of the repository
+                name the client used (its source host). A registry may ignore it; one that
+                scopes the request by it names it in the `OCI-Namespace` response header [OCI
+                main: Registry Proxying].
             accept: header ``Accept`` (``<media type>[, <media type>...]``). The manifest media
                 types the client supports, for content negotiation [OCI: Pulling manifests].
 
@@ -332,7 +337,7 @@ class Client(BaseClient):
         return self._call(
             OPERATIONS['get_manifest'], _r.GetManifestResult,
             path={'name': name, 'reference': reference},
-            query=[],
+            query=[('ns', ns)],
             headers=[('Accept', accept)],
             extra_headers=headers, url=url, stream=stream,
         )  # type: ignore[return-value]
@@ -342,6 +347,7 @@ class Client(BaseClient):
         name: str,
         reference: str,
         *,
+        ns: str | None = None,
         accept: str | None = None,
         headers: Mapping[str, str] | None = None,
         url: str | None = None,
@@ -355,6 +361,10 @@ class Client(BaseClient):
         Parameters:
             name: path ``name``. Name of the target repository.
             reference: path ``reference``. Tag or digest of the target manifest.
+            ns: query ``ns``. On a pull through a proxy registry, the host of the repository
+                name the client used (its source host). A registry may ignore it; one that
+                scopes the request by it names it in the `OCI-Namespace` response header [OCI
+                main: Registry Proxying].
             accept: header ``Accept`` (``<media type>[, <media type>...]``). The manifest media
                 types the client supports, for content negotiation [OCI: Pulling manifests].
 
@@ -365,7 +375,7 @@ class Client(BaseClient):
         return self._call(
             OPERATIONS['check_manifest'], _r.CheckManifestResult,
             path={'name': name, 'reference': reference},
-            query=[],
+            query=[('ns', ns)],
             headers=[('Accept', accept)],
             extra_headers=headers, url=url, stream=stream,
         )  # type: ignore[return-value]
@@ -375,6 +385,7 @@ class Client(BaseClient):
         name: str,
         reference: str,
         *,
+        tag: str | None = None,
         content_type_: str | None = None,
         body: Body = None,
         content_type: str | None = None,
@@ -392,6 +403,10 @@ class Client(BaseClient):
         Parameters:
             name: path ``name``. Name of the target repository.
             reference: path ``reference``. Tag or digest of the target manifest.
+            tag: query ``tag``. A tag to point at the manifest, which is pushed by digest;
+                repeat the parameter for several tags (a registry supports at least 10 per
+                request). Each tag created is listed in the `OCI-Tag` response header [OCI main:
+                Pushing Manifests].
             content_type_: header ``Content-Type`` (``<media type of manifest>``). The media
                 type of the manifest being pushed; it must equal the manifest's `mediaType`
                 field when that is present [OCI: Pushing Manifests].
@@ -407,7 +422,7 @@ class Client(BaseClient):
         return self._call(
             OPERATIONS['put_manifest'], _r.PutManifestResult,
             path={'name': name, 'reference': reference},
-            query=[],
+            query=[('tag', tag)],
             headers=[('Content-Type', content_type_)],
             body=body, content_type=content_type, content_length=content_length, progress=progress,
             extra_headers=headers, url=url, stream=stream,
@@ -448,6 +463,7 @@ class Client(BaseClient):
         name: str,
         digest: str,
         *,
+        ns: str | None = None,
         headers: Mapping[str, str] | None = None,
         url: str | None = None,
         stream: bool = False,
@@ -462,6 +478,10 @@ class Client(BaseClient):
             name: path ``name``. Name of the target repository.
             digest: path ``digest``. Digest of desired blob. Digests use the algorithms `sha256`
                 (64 hex characters) and `sha512` (128 hex characters) [OCI: Pushing blobs].
+            ns: query ``ns``. On a pull through a proxy registry, the host of the repository
+                name the client used (its source host). A registry may ignore it; one that
+                scopes the request by it names it in the `OCI-Namespace` response header [OCI
+                main: Registry Proxying].
 
         Returns ``FetchBlobResult`` on 200, 307.
         Raises (by error code): NameInvalid, DigestInvalid, NameUnknown, BlobUnknown,
@@ -470,7 +490,7 @@ class Client(BaseClient):
         return self._call(
             OPERATIONS['fetch_blob'], _r.FetchBlobResult,
             path={'name': name, 'digest': digest},
-            query=[],
+            query=[('ns', ns)],
             headers=[],
             extra_headers=headers, url=url, stream=stream,
         )  # type: ignore[return-value]
@@ -480,6 +500,7 @@ class Client(BaseClient):
         name: str,
         digest: str,
         *,
+        ns: str | None = None,
         range_: str | None = None,
         headers: Mapping[str, str] | None = None,
         url: str | None = None,
@@ -495,6 +516,10 @@ class Client(BaseClient):
             name: path ``name``. Name of the target repository.
             digest: path ``digest``. Digest of desired blob. Digests use the algorithms `sha256`
                 (64 hex characters) and `sha512` (128 hex characters) [OCI: Pushing blobs].
+            ns: query ``ns``. On a pull through a proxy registry, the host of the repository
+                name the client used (its source host). A registry may ignore it; one that
+                scopes the request by it names it in the `OCI-Namespace` response header [OCI
+                main: Registry Proxying].
             range_: header ``Range`` (``bytes=<start>-<end>``). HTTP Range header specifying
                 blob chunk.
 
@@ -505,7 +530,7 @@ class Client(BaseClient):
         return self._call(
             OPERATIONS['fetch_blob_part'], _r.FetchBlobPartResult,
             path={'name': name, 'digest': digest},
-            query=[],
+            query=[('ns', ns)],
             headers=[('Range', range_)],
             extra_headers=headers, url=url, stream=stream,
         )  # type: ignore[return-value]
@@ -515,6 +540,7 @@ class Client(BaseClient):
         name: str,
         digest: str,
         *,
+        ns: str | None = None,
         headers: Mapping[str, str] | None = None,
         url: str | None = None,
         stream: bool = False,
@@ -528,6 +554,10 @@ class Client(BaseClient):
             name: path ``name``. Name of the target repository.
             digest: path ``digest``. Digest of desired blob. Digests use the algorithms `sha256`
                 (64 hex characters) and `sha512` (128 hex characters) [OCI: Pushing blobs].
+            ns: query ``ns``. On a pull through a proxy registry, the host of the repository
+                name the client used (its source host). A registry may ignore it; one that
+                scopes the request by it names it in the `OCI-Namespace` response header [OCI
+                main: Registry Proxying].
 
         Returns ``CheckBlobResult`` on 200, 307.
         Raises (by error code): NameInvalid, DigestInvalid, NameUnknown, BlobUnknown,
@@ -536,7 +566,7 @@ class Client(BaseClient):
         return self._call(
             OPERATIONS['check_blob'], _r.CheckBlobResult,
             path={'name': name, 'digest': digest},
-            query=[],
+            query=[('ns', ns)],
             headers=[],
             extra_headers=headers, url=url, stream=stream,
         )  # type: ignore[return-value]
@@ -628,8 +658,8 @@ class Client(BaseClient):
         Parameters:
             name: path ``name``. Name of the target repository.
             digest_algorithm: query ``digest-algorithm``. The digest algorithm the registry
-                should use for the blob, when it is not `sha256` (for example `sha512`) [OCI:
-                Pushing a blob in chunks].
+                should use for the blob, when it is not `sha256` (for example `sha512`) [OCI
+                main: Pushing a blob in chunks].
 
         Returns ``InitiateResumableBlobUploadResult`` on 202.
         Raises (by error code): DigestInvalid, NameInvalid, Unauthorized, NameUnknown,

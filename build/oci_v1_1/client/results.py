@@ -88,10 +88,12 @@ class GetManifestResult(Result):
     docker_content_digest: str | None = None
     content_type: str | None = None
     content_length: int | None = None
+    oci_namespace: str | None = None
     HEADERS = (
         ('docker_content_digest', 'Docker-Content-Digest', 'string'),
         ('content_type', 'Content-Type', 'string'),
         ('content_length', 'Content-Length', 'integer'),
+        ('oci_namespace', 'OCI-Namespace', 'string'),
     )
 
 
@@ -106,10 +108,12 @@ class CheckManifestResult(Result):
     docker_content_digest: str | None = None
     content_type: str | None = None
     content_length: int | None = None
+    oci_namespace: str | None = None
     HEADERS = (
         ('docker_content_digest', 'Docker-Content-Digest', 'string'),
         ('content_type', 'Content-Type', 'string'),
         ('content_length', 'Content-Length', 'integer'),
+        ('oci_namespace', 'OCI-Namespace', 'string'),
     )
 
 
@@ -125,11 +129,13 @@ class PutManifestResult(Result):
     content_length: int | None = None
     docker_content_digest: str | None = None
     oci_subject: str | None = None
+    oci_tag: str | None = None
     HEADERS = (
         ('location', 'Location', 'string'),
         ('content_length', 'Content-Length', 'integer'),
         ('docker_content_digest', 'Docker-Content-Digest', 'string'),
         ('oci_subject', 'OCI-Subject', 'string'),
+        ('oci_tag', 'OCI-Tag', 'string'),
     )
 
 
@@ -156,10 +162,12 @@ class FetchBlobResult(Result):
 
     content_length: int | None = None
     docker_content_digest: str | None = None
+    oci_namespace: str | None = None
     location: str | None = None
     HEADERS = (
         ('content_length', 'Content-Length', 'integer'),
         ('docker_content_digest', 'Docker-Content-Digest', 'string'),
+        ('oci_namespace', 'OCI-Namespace', 'string'),
         ('location', 'Location', 'string'),
     )
 
@@ -174,9 +182,11 @@ class FetchBlobPartResult(Result):
 
     content_length: int | None = None
     content_range: str | None = None
+    oci_namespace: str | None = None
     HEADERS = (
         ('content_length', 'Content-Length', 'integer'),
         ('content_range', 'Content-Range', 'string'),
+        ('oci_namespace', 'OCI-Namespace', 'string'),
     )
 
 
@@ -192,10 +202,12 @@ class CheckBlobResult(Result):
 
     content_length: int | None = None
     docker_content_digest: str | None = None
+    oci_namespace: str | None = None
     location: str | None = None
     HEADERS = (
         ('content_length', 'Content-Length', 'integer'),
         ('docker_content_digest', 'Docker-Content-Digest', 'string'),
+        ('oci_namespace', 'OCI-Namespace', 'string'),
         ('location', 'Location', 'string'),
     )
 

@@ -48,6 +48,8 @@ class GetManifestRequest(Request):
     """path name"""
     reference: str
     """path reference"""
+    ns: str | None
+    """query ns"""
     host: str | None
     """header Host"""
     authorization: str | None
@@ -63,6 +65,8 @@ class CheckManifestRequest(Request):
     """path name"""
     reference: str
     """path reference"""
+    ns: str | None
+    """query ns"""
     host: str | None
     """header Host"""
     authorization: str | None
@@ -78,6 +82,8 @@ class PutManifestRequest(Request):
     """path name"""
     reference: str
     """path reference"""
+    tag: str | None
+    """query tag; invalid → TAG_INVALID"""
     host: str | None
     """header Host"""
     authorization: str | None
@@ -106,6 +112,8 @@ class FetchBlobRequest(Request):
     """path name"""
     digest: str
     """path digest"""
+    ns: str | None
+    """query ns"""
     host: str | None
     """header Host"""
     authorization: str | None
@@ -119,6 +127,8 @@ class FetchBlobPartRequest(Request):
     """path name"""
     digest: str
     """path digest"""
+    ns: str | None
+    """query ns"""
     host: str | None
     """header Host"""
     authorization: str | None
@@ -134,6 +144,8 @@ class CheckBlobRequest(Request):
     """path name"""
     digest: str
     """path digest"""
+    ns: str | None
+    """query ns"""
     host: str | None
     """header Host"""
     authorization: str | None
@@ -367,7 +379,7 @@ class Handlers(Protocol):
         """Put the manifest identified by `name` and `reference` where `reference` can be a tag or
         digest.
 
-        Declared: success 201; failure 400, 401, 403, 404, 405, 413, 429 (NAME_INVALID, TAG_INVALID, MANIFEST_INVALID, MANIFEST_UNVERIFIED, BLOB_UNKNOWN, MANIFEST_BLOB_UNKNOWN, DIGEST_INVALID, UNAUTHORIZED, NAME_UNKNOWN, DENIED, TOOMANYREQUESTS, UNSUPPORTED).
+        Declared: success 201; failure 400, 401, 403, 404, 405, 413, 414, 429 (NAME_INVALID, TAG_INVALID, MANIFEST_INVALID, MANIFEST_UNVERIFIED, BLOB_UNKNOWN, MANIFEST_BLOB_UNKNOWN, DIGEST_INVALID, UNAUTHORIZED, NAME_UNKNOWN, DENIED, TOOMANYREQUESTS, UNSUPPORTED).
         """
         ...
 

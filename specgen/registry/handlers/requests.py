@@ -36,6 +36,9 @@ class AnyRequest(Protocol):
 
     def query(self, name: str) -> str | None: ...
 
+    #: Every query parameter as sent, in order, repeats included (``?tag=a&tag=b``).
+    query_params: list[tuple[str, str]]
+
     def stream(self) -> AsyncIterator[bytes]: ...
 
     def raw_body(self) -> Any: ...
