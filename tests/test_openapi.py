@@ -18,8 +18,7 @@ from openapi_spec_validator import validate
 
 from specgen import bodies
 from specgen.cli import main
-from specgen.compilers.openapi import compile_openapi, outputs, render
-from specgen.compilers.openapi import unmatched
+from specgen.compilers.openapi import compile_openapi, outputs, render, unmatched
 from specgen.compilers.openapi.parameters import is_http_metadata
 from specgen.compilers.openapi.regex import Untranslatable, can_match_char, go_to_ecma
 from specgen.descriptors import BUNDLED, load_set

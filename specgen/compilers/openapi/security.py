@@ -46,7 +46,7 @@ def _named(params: Iterable[ParameterDescriptor]) -> tuple[list[str], bool]:
 
 
 def _headers(dset: DescriptorSet, name: str, responses: bool) -> list[ParameterDescriptor]:
-    out = []
+    out: list[ParameterDescriptor] = []
     for route in dset.routes:
         for method in route.methods or ():
             for request in method.requests or ():
