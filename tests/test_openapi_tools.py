@@ -220,7 +220,7 @@ def test_schemathesis_finds_no_failing_check(name, servers, tmp_path):
     _schemathesis_config(document, config)
     proc = subprocess.run(
         [str(st), "--config-file", str(config), "--no-color", "run", str(document), "--url", servers[name],
-         "--mode", "all", "--max-examples", "6", "--seed", "17", "--generation-database", "none",
+         "--mode", "all", "--max-examples", "4", "--seed", "17", "--generation-database", "none",
          "--phases", "examples,coverage,fuzzing", "--workers", "1"],
         cwd=tmp_path, capture_output=True, text=True, timeout=600,
     )

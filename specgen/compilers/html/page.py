@@ -8,6 +8,8 @@ from typing import Any
 from specgen import bodies
 from specgen.compilers.html.anchors import (
     RequestAnchors,
+    anchor,
+    error_anchor,
     request_anchors,
     schema_anchor,
     shared_anchor,
@@ -88,6 +90,8 @@ def page_context(dset: DescriptorSet, note: str = "") -> dict[str, Any]:
         return out
 
     ctx.update(
+        anchor=anchor,
+        error_anchor=error_anchor,
         request_ids=request_ids,
         shared=[{"response": r, "anchor": shared_anchor(r)} for r in shared],
         shared_id=shared_id,
