@@ -18,7 +18,7 @@ from openapi_spec_validator import validate
 
 from specgen import bodies
 from specgen.cli import main
-from specgen.compilers.openapi import compile_openapi, outputs, render, unmatched
+from specgen.compilers.openapi import compile_openapi, outputs, render, security, unmatched
 from specgen.compilers.openapi.parameters import is_http_metadata
 from specgen.compilers.openapi.regex import Untranslatable, can_match_char, go_to_ecma
 from specgen.descriptors import BUNDLED, load_set
@@ -543,3 +543,30 @@ def test_every_extension_is_documented(dset):
     walk(_doc(dset))
     assert {"x-requests", "x-route", "x-generated"} <= found
     assert sorted(k for k in found if f"`{k}`" not in docs) == []
+
+
+def test_security_schemes_come_from_the_descriptors(synthetic_set):
+    """No Authorization header: no security at all; a required ``Basic`` one (a token service's,
+    say): that scheme only, without anonymous access; the registry sets: basic and bearer, anonymous
+    allowed."""
+    import dataclasses
+
+    assert "security" not in json.dumps(compile_openapi(synthetic_set))
+    route = synthetic_set.routes[0]
+    method = route.methods[0]
+    basic = ParameterDescriptor(name="Authorization", type="string", required=True,
+                                format="Basic <base64 of user:password>")
+    request = dataclasses.replace(method.requests[0], headers=(*(method.requests[0].headers or ()), basic))
+    changed = dataclasses.replace(route, methods=(dataclasses.replace(method, requests=(request,)),
+                                                  *route.methods[1:]))
+    doc = compile_openapi(dataclasses.replace(synthetic_set, routes=(changed, *synthetic_set.routes[1:])))
+    assert doc["components"]["securitySchemes"] == {
+        "basic": {"type": "http", "scheme": "basic", "description": security.DESCRIPTIONS["basic"]}}
+    ops = [op for item in doc["paths"].values() for op in item.values() if isinstance(op, dict) and "security" in op]
+    assert [op["security"] for op in ops if op["operationId"] == camel(f"{method.method} {route.name}")] == [
+        [{"basic": []}]]
+    assert all(op["security"] == [] for op in ops if op["operationId"] != camel(f"{method.method} {route.name}"))
+    for name in BUNDLED:
+        registry = _doc(load_set(name))
+        assert registry["components"]["securitySchemes"].keys() == {"basic", "bearer"}
+        assert registry["paths"]["/v2/"]["get"]["security"] == [{"basic": []}, {"bearer": []}, {}]
