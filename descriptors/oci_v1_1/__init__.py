@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from specgen.descriptors.oci_v1_1 import routes
+from specgen.descriptors.oci_v1_1 import examples, routes
 from specgen.descriptors.registry_v2 import errors, schemas
 from specgen.distribution import grammar
 from specgen.model import DescriptorSet
@@ -24,4 +24,5 @@ DESCRIPTOR_SET = DescriptorSet(
     schemas=schemas.SCHEMAS,
     intro=Path(__file__).with_name("intro.md").read_text(encoding="utf-8"),
     version="1.1",
+    extensions={"body_examples": examples.BODY_EXAMPLES},
 )

@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import jsonschema
+
 from specgen import bodies
 from specgen.compilers.openapi.schemas import Components
 from specgen.model import DescriptorSet, RequestDescriptor
@@ -21,13 +23,13 @@ def media_key(variant: bodies.BodyVariant) -> str:
     return "application/json" if variant.json else "application/octet-stream"
 
 
-def content(components: Components, items: list[Item], codes: list[str]) -> dict[str, Any]:
+def content(components: Components, items: list[Item], codes: list[str], owner: str = "") -> dict[str, Any]:
     """Media type objects from (variant, its own error codes, format) items; error bodies get
     the envelope limited to ``codes`` (the codes of every response merged here)."""
     merged: dict[str, dict[str, Any]] = {}
     for variant, own_codes, fmt in items:
         key = media_key(variant)
-        schema = components.variant_schema(variant, codes if own_codes else [])
+        schema = components.variant_schema(variant, codes if own_codes else [], owner)
         media = merged.setdefault(key, {"schemas": [], "format": fmt, "content_type": variant.media_type})
         if schema not in media["schemas"]:
             media["schemas"].append(schema)
@@ -42,17 +44,23 @@ def content(components: Components, items: list[Item], codes: list[str]) -> dict
     return out
 
 
-def _example(request: RequestDescriptor, rid: str, variant: bodies.BodyVariant) -> dict[str, Any]:
-    """The request's body format as an example: parsed when it is JSON, else as text."""
-    example: dict[str, Any] = {"summary": request.name or rid}
-    if variant.json:
-        try:
-            example["value"] = json.loads(request.body.format)
-        except ValueError:
-            example["description"] = request.body.format
-    else:
-        example["value"] = request.body.format
-    return example
+def _example(dset: DescriptorSet, request: RequestDescriptor, rid: str, variant: bodies.BodyVariant) -> dict[str, Any] | None:
+    """An example ``value`` for one request body variant: the set's own example of that media type
+    (``extensions["body_examples"]``), else the body's ``Format`` when it is JSON valid against the
+    variant's schema; ``None`` when neither (binary bodies, placeholder formats: the text stays in
+    ``x-format``)."""
+    if not variant.json:
+        return None
+    given = (dset.extensions.get("body_examples") or {}).get(variant.media_type)
+    candidates = [given] if given is not None else []
+    try:
+        candidates.append(json.loads(request.body.format))
+    except ValueError:
+        pass
+    for value in candidates:
+        if variant.schema is None or jsonschema.Draft202012Validator(variant.schema).is_valid(value):
+            return {"summary": request.name or rid, "value": value}
+    return None
 
 
 def request_body(
@@ -69,10 +77,13 @@ def request_body(
             with_body += 1
         for variant in variants:
             items.append((variant, [], request.body.format))
-            examples.setdefault(media_key(variant), {})[rid] = _example(request, rid, variant)
+            example = _example(dset, request, rid, variant)
+            if example is not None:
+                examples.setdefault(media_key(variant), {})[rid] = example
     if not items:
         return None
     out = content(components, items, [])
     for key, obj in out.items():
-        obj["examples"] = examples.get(key, {})
+        if examples.get(key):
+            obj["examples"] = examples[key]
     return {"required": with_body == len(requests), "content": out}

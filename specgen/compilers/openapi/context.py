@@ -7,6 +7,7 @@ from typing import Any
 
 from specgen.compilers.openapi.links import opaque_links
 from specgen.compilers.openapi.schemas import Components
+from specgen.compilers.openapi.security import scheme_names
 from specgen.model import DescriptorSet, MethodDescriptor, RouteDescriptor
 from specgen.naming import camel
 from specgen.paths import CompiledPath, compile_path
@@ -28,6 +29,8 @@ class Context:
     components: Components
     #: route name → ``x-opaque-location``
     opaque_links: dict[str, dict[str, Any]]
+    #: the set's authentication schemes (``security``), empty when none
+    schemes: list[str]
 
     @classmethod
     def of(cls, dset: DescriptorSet, server: str | None = None) -> Context:
@@ -41,4 +44,5 @@ class Context:
                     raise ValueError(f"two operations would be called {oid!r} ({route.name} {method.method})")
                 op_ids[(route.name, method.method)] = oid
         components = Components(dset)
-        return cls(dset, server, templates, op_ids, components, opaque_links(dset, templates, op_ids))
+        links = opaque_links(dset, templates, op_ids)
+        return cls(dset, server, templates, op_ids, components, links, scheme_names(dset))

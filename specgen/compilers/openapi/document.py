@@ -9,10 +9,15 @@ from specgen.compilers.note import GENERATED_NOTE
 from specgen.compilers.openapi.context import Context
 from specgen.compilers.openapi.operations import operation
 from specgen.compilers.openapi.schema30 import to_30
+from specgen.compilers.openapi.security import security_schemes
 from specgen.compilers.openapi.util import join
 from specgen.model import DescriptorSet
 
 VERSIONS = {"3.1": "3.1.0", "3.0": "3.0.3"}
+
+#: The generated documents are specgen's output, under specgen's licence (3.0 has no SPDX field).
+LICENSE_31 = {"name": "Apache-2.0", "identifier": "Apache-2.0"}
+LICENSE_30 = {"name": "Apache-2.0", "url": "https://www.apache.org/licenses/LICENSE-2.0"}
 
 
 def _paths(ctx: Context) -> dict[str, Any]:
@@ -40,8 +45,9 @@ def document(ctx: Context) -> dict[str, Any]:
     if dset.intro:
         info["description"] = dset.intro
     doc["info"] = info
-    if ctx.server:
-        doc["servers"] = [{"url": ctx.server}]
+    info["license"] = LICENSE_31
+    # "/" (the document's own origin) is what OpenAPI assumes without servers; said explicitly
+    doc["servers"] = [{"url": ctx.server or "/"}]
     tags: dict[str, list[str]] = {}
     for route in dset.routes:
         tags.setdefault(route.entity or route.name, []).append(route.description)
@@ -60,6 +66,10 @@ def document(ctx: Context) -> dict[str, Any]:
             for e in group
         ]
     doc["components"] = {"schemas": ctx.components.sorted()}
+    if ctx.components.unused():
+        doc["x-schemas"] = ctx.components.unused()
+    if ctx.schemes:
+        doc["components"]["securitySchemes"] = security_schemes(ctx.schemes)
     return doc
 
 
@@ -81,8 +91,20 @@ def compile_openapi(dset: DescriptorSet, version: str = "3.1", server: str | Non
         raise ValueError(f"unsupported OpenAPI version {version!r} (choose {', '.join(VERSIONS)})")
     doc = document(Context.of(dset, server))
     if version == "3.0":
-        doc["openapi"] = VERSIONS["3.0"]
-        schemas = doc["components"]["schemas"]
-        doc = _downgrade({k: v for k, v in doc.items() if k != "components"})
-        doc["components"] = {"schemas": {k: to_30(v) for k, v in schemas.items()}}
+        doc = _to_30(doc)
     return doc
+
+
+def _to_30(doc: dict[str, Any]) -> dict[str, Any]:
+    """The 3.1 document as 3.0.3: every schema rewritten (``schema30``), the licence by URL."""
+    out: dict[str, Any] = {}
+    for key, value in doc.items():
+        if key == "components":
+            out[key] = {**value, "schemas": {k: to_30(v) for k, v in value["schemas"].items()}}
+        elif key == "x-schemas":
+            out[key] = {k: to_30(v) for k, v in value.items()}
+        else:
+            out[key] = _downgrade(value)
+    out["openapi"] = VERSIONS["3.0"]
+    out["info"]["license"] = LICENSE_30
+    return out

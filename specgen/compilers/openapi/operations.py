@@ -9,6 +9,8 @@ from specgen.compilers.openapi.content import request_body
 from specgen.compilers.openapi.context import Context
 from specgen.compilers.openapi.parameters import parameters
 from specgen.compilers.openapi.responses import group_by_status, response
+from specgen.compilers.openapi.security import requirements
+from specgen.compilers.openapi.unmatched import add_unmatched_route
 from specgen.model import MethodDescriptor, RequestDescriptor, RouteDescriptor
 from specgen.naming import camel
 
@@ -33,6 +35,8 @@ def operation(ctx: Context, route: RouteDescriptor, method: MethodDescriptor) ->
     if method.description:
         op["description"] = method.description
     op["operationId"] = ctx.op_ids[(route.name, method.method)]
+    if ctx.schemes:
+        op["security"] = requirements(ctx.schemes, requests)
     merged, own_parameters = parameters(route.name, ctx.templates[route.name], requests)
     if merged:
         op["parameters"] = merged
@@ -40,9 +44,12 @@ def operation(ctx: Context, route: RouteDescriptor, method: MethodDescriptor) ->
     if body is not None:
         op["requestBody"] = body
     groups, listed_per_request = group_by_status(requests)
-    op["responses"] = {str(s): response(ctx.dset, ctx.components, groups[s]) for s in sorted(groups)} or {
-        "default": {"description": "Not described."}
-    }
+    oid = op["operationId"]
+    op["responses"] = {
+        str(s): response(ctx.dset, ctx.components, groups[s], f"{oid} {s}") for s in sorted(groups)
+    } or {"default": {"description": "Not described."}}
+    if ctx.templates[route.name].variables:
+        add_unmatched_route(op["responses"], head=method.method == "HEAD")
     op["x-requests"] = []
     for request, rid, params, listed in zip(requests, ids, own_parameters, listed_per_request):
         entry: dict[str, Any] = {"id": rid, "name": request.name}

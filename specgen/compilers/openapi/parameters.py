@@ -3,6 +3,7 @@ method's parameters merged over its requests."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from specgen.compilers.openapi.regex import Untranslatable, can_match_char, go_to_ecma
@@ -16,6 +17,22 @@ LOCATIONS = (("path", "path_parameters"), ("query", "query_parameters"), ("heade
 
 #: (location, name) of a parameter; header names are compared lower-cased.
 Key = tuple[str, str]
+
+#: Request headers that are HTTP metadata, not operation parameters: OpenAPI ignores header
+#: parameters named Accept, Content-Type and Authorization (the media types and security schemes
+#: say them), and Host and Content-Length belong to the connection and the body. They stay in
+#: ``x-requests``, whole.
+HTTP_METADATA = frozenset({"accept", "authorization", "content-length", "content-type", "host"})
+
+#: Go patterns that admit only unsigned decimal numbers: an integer parameter with one is >= 0.
+#: Prose saying an integer parameter is a count (``n``: "Limit the number of entries"): >= 0.
+_COUNT = re.compile(r"\bnumber of\b", re.IGNORECASE)
+_DIGITS_ONLY = re.compile(r"^\^?(?:\[0-9\]|\\d)[+]\$?$")
+
+
+def is_http_metadata(where: str, name: str) -> bool:
+    """Whether a request parameter is HTTP metadata rather than an operation parameter."""
+    return where == "header" and name.lower() in HTTP_METADATA
 
 
 def pattern_fields(go_pattern: str) -> dict[str, Any]:
@@ -37,6 +54,10 @@ def _schema(p: ParameterDescriptor, go_pattern: str | None) -> dict[str, Any]:
         fields = pattern_fields(go_pattern)
         if "pattern" in fields:
             schema["pattern"] = fields["pattern"]
+        if schema["type"] == "integer" and _DIGITS_ONLY.match(go_pattern):
+            schema["minimum"] = 0  # a pattern does not constrain a number; digits only is a bound
+    if schema["type"] == "integer" and _COUNT.search(p.description):
+        schema["minimum"] = 0  # "the number of entries": a count
     return schema
 
 
@@ -122,6 +143,9 @@ def parameters(
         description = join(v.get("description", "") for v in views)
         if description:
             obj["description"] = description
+        if is_http_metadata(*key):
+            merged[key] = {}  # not an operation parameter: x-requests keeps every field
+            continue
         merged[key] = obj
         out.append(obj)
     per_request = []

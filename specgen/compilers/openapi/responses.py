@@ -55,8 +55,11 @@ def _headers(responses: list[ResponseDescriptor]) -> dict[str, dict[str, Any]]:
     return headers
 
 
-def response(dset: DescriptorSet, components: Components, originals: list[Original]) -> dict[str, Any]:
-    """One response object from the responses of one status."""
+def response(
+    dset: DescriptorSet, components: Components, originals: list[Original], owner: str = ""
+) -> dict[str, Any]:
+    """One response object from the responses of one status (``owner``: operationId and status,
+    which names the error envelope it may create)."""
     responses = [r for r, _ in originals]
     codes = dedupe(e.value for r in responses for e in r.error_codes or ())
     description = (
@@ -74,7 +77,7 @@ def response(dset: DescriptorSet, components: Components, originals: list[Origin
         for variant in bodies.body_variants(dset, r.body, own):
             items.append((variant, own, r.body.format))
     if items:
-        obj["content"] = content(components, items, codes)
+        obj["content"] = content(components, items, codes, owner)
     if codes:
         obj["x-error-codes"] = codes
     if len(originals) == 1:
