@@ -13,8 +13,10 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 from specgen.registry.handlers import Registry
-from specgen.server.runtime import APIError, Request, Response
+from specgen.server.runtime import Request, Response
 
+#: The answer: distribution's ``errcode.ErrorCodeUnsupported`` and its status.
+CODE, STATUS = "UNSUPPORTED", 405
 #: Handler methods that delete something the registry stores (distribution's ``delete.enabled``).
 DELETES = ("delete_manifest", "delete_blob")
 #: Handler methods that change the registry: every push, upload, mount and delete.
@@ -33,11 +35,18 @@ WRITES = DELETES + (
 
 def _refuse(message: str, off: frozenset[str]) -> Callable[[Request], Awaitable[Response]]:
     async def refused(request: Request) -> Response:
-        # 405 (UNSUPPORTED's status): Allow names the methods of this route still served
+        # 405, UNSUPPORTED's registered status, whatever status the request declares the code
+        # under (distribution answers so); Allow names the methods of this route still served
         allowed = [m for m, ops in request.route.methods.items() if any(op.handler not in off for op in ops)]
         if "GET" in allowed and "HEAD" not in allowed:
             allowed.append("HEAD")
-        raise APIError("UNSUPPORTED", message=message, headers={"Allow": ", ".join(allowed)})
+        headers = {"Allow": ", ".join(allowed)}
+        if "100-continue" in request.headers.get("expect", "").lower() and not request.started:
+            headers["Connection"] = "close"  # the client sent no body yet: do not ask for it
+        else:
+            await request.drain()  # an unread body would break the next request on the connection
+        entry = {"code": CODE, "message": message, "detail": {"method": request.method, "route": request.route.name}}
+        return Response.json({"errors": [entry]}, status=STATUS, headers=headers)
 
     return refused
 
