@@ -5,6 +5,7 @@ progress, storage errors, GC runs; across worker processes too."""
 from __future__ import annotations
 
 import os
+import time
 
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
@@ -104,3 +105,34 @@ def test_storage_errors_are_counted_by_operation(observed, tmp_path):
     fams = scrape(reg)
     assert value(fams, "specgen_storage_errors", "_total", operation="put_blob") == 1  # the probe
     assert value(fams, "specgen_storage_errors", "_total", operation="commit_upload") == 1
+
+
+# -- live: several workers, periodic GC --------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_metrics_of_every_worker_and_periodic_gc_runs(tmp_path):
+    """Two worker processes: ``/metrics`` sums both (prometheus-client's multiprocess mode), and
+    the periodic garbage collection (``--gc-interval``) counts its runs."""
+    import httpx
+    from peers import start_specgen
+
+    peer = start_specgen(tmp_path / "serve", workers=2,
+                         extra_args=["--gc-interval", "0.2", "--gc-grace", "0", "--no-access-log"])
+    try:
+        with httpx.Client(base_url=peer.url, timeout=10) as c:
+            before = value(families(c.get("/metrics").text), "specgen_http_requests", "_total", route="base")
+            n = 20  # new connections: the kernel spreads them over both workers; each scrape sees all
+            for _ in range(n):
+                with httpx.Client(base_url=peer.url, timeout=10) as one:
+                    assert one.get("/v2/").status_code == 200
+            deadline = time.monotonic() + 20
+            while True:  # poll (with a deadline) until the periodic GC has run in some worker
+                fams = families(c.get("/metrics").text)
+                if value(fams, "specgen_gc_runs", "_total", result="ok") >= 1:
+                    break
+                assert time.monotonic() < deadline, "no periodic gc run"
+            assert value(fams, "specgen_http_requests", "_total", route="base", method="GET", status="200") == before + n
+    finally:
+        peer.stop()
+    assert "Traceback" not in peer.log_tail(200)
