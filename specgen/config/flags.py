@@ -36,6 +36,8 @@ def add_arguments(parser: argparse.ArgumentParser, sections: Iterable[str] | Non
             kw["metavar"] = s.metavar
         elif s.choices:
             kw["metavar"] = "{" + ",".join(s.choices) + "}"
+        else:
+            kw["metavar"] = s.name.upper()
         # values are parsed and checked after argparse, so a bad one is named as a bad file key
         # is (one "specgen: error:" line, exit 2), not with argparse's usage text
         parser.add_argument(s.flag, action="append" if s.type == "object" else "store", **kw)
