@@ -161,7 +161,7 @@ SETTINGS: tuple[Setting, ...] = (
         "gc.interval",
         "number",
         0,
-        "run garbage collection every this many seconds while serving (0: never)",
+        "run garbage collection every this many seconds while serving (0: never; never in read-only mode)",
         flag="--gc-interval",
         minimum=0,
         metavar="SECONDS",

@@ -141,6 +141,9 @@ class Observe:
                 await self._own(own, method, counting_send)
             else:
                 await self.app(scope, counting_receive, counting_send)
+        except BaseException:
+            state["status"] = state["status"] or 500  # what the server answers for an unhandled error
+            raise
         finally:
             if upload:
                 self.metrics.uploads.dec()  # type: ignore[union-attr]

@@ -107,7 +107,8 @@ def wrap(app: Any, values: Mapping[str, Any] | None = None) -> Any:
             await storage_probe(driver)
 
     task: dict[str, asyncio.Task] = {}
-    interval = float(values["gc.interval"] or 0)
+    # a read-only registry (a backup, a migration) is not changed, not even by its garbage collection
+    interval = 0.0 if values["registry.read_only"] else float(values["gc.interval"] or 0)
 
     async def on_startup() -> None:
         if driver is not None and interval > 0:
