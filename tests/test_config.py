@@ -170,3 +170,31 @@ def test_configuration_doc_is_generated_from_the_schema(tmp_path):
     stale.write_text("edited by hand\n")
     assert config_docs.stale(stale) == [f"stale: {stale}"]
     assert config_docs.write(stale) and config_docs.stale(stale) == []
+
+
+@pytest.mark.slow
+def test_a_config_file_reaches_every_worker(tmp_path):
+    """``specgen serve --config``: the file's modes, health path and log format hold in the worker
+    processes (which get the settings from the parent), and a flag still wins over the file."""
+    import httpx
+    from peers import start_specgen
+
+    cfg = write(tmp_path, "registry:\n  delete_enabled: false\nlog:\n  format: json\n"
+                          "health:\n  liveness_path: /alive\nhttp:\n  workers: 3\n")
+    peer = start_specgen(tmp_path / "serve", workers=2, extra_args=["--config", str(cfg)])
+    try:
+        with httpx.Client(base_url=peer.url, timeout=10) as c:
+            data = b"kept: deletes are off"
+            d = "sha256:" + __import__("hashlib").sha256(data).hexdigest()
+            assert c.post(f"/v2/cfg/blobs/uploads/?digest={d}", content=data).status_code == 201
+            for _ in range(4):  # whichever worker answers
+                r = c.delete(f"/v2/cfg/blobs/{d}", headers={"X-Request-Id": "cfg-test"})
+                assert r.status_code == 405 and r.json()["errors"][0]["code"] == "UNSUPPORTED"
+                assert r.headers["x-request-id"] == "cfg-test"
+                assert c.get("/alive").json() == {"status": "ok"}
+    finally:
+        peer.stop()
+    log = peer.log.read_text()
+    assert "(2 workers)" in log  # --workers 2 over the file's 3
+    lines = [json.loads(line) for line in log.splitlines() if line.startswith("{")]
+    assert any(e["request_id"] == "cfg-test" and e["status"] == 405 and e["method"] == "DELETE" for e in lines)
