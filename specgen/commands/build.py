@@ -53,8 +53,13 @@ def run(args: argparse.Namespace) -> int:
     sets = build.load_sets(args.sets or BUNDLED)
     names = [dset.name for dset in sets]
     files = build.render_all(sets, args.template_dirs)
+    # docs/configuration.md is generated from the settings table; checked and written with build/
+    from specgen.config import docs as config_docs
+    from specgen.layout import BUILD
+
+    config_page = args.out.resolve() == BUILD.resolve()
     if args.check:
-        problems = build.stale_files(args.out, files, names)
+        problems = build.stale_files(args.out, files, names) + (config_docs.stale() if config_page else [])
         for line in problems:
             print(line)
         if problems:
@@ -63,5 +68,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"{len(files)} files up to date in {args.out} ({', '.join(names)})")
         return 0
     written = build.write(args.out, files, names)
+    if config_page:
+        config_docs.write()
     print(f"wrote {len(written)} files to {args.out} ({', '.join(names)})")
     return 0

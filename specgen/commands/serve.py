@@ -12,8 +12,11 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from specgen import config
+from specgen.config import flags as config_flags
 from specgen.descriptors import DEFAULT_SET, load_set
 from specgen.errors import UserError
+from specgen.server import operate
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -27,64 +30,44 @@ def register(sub: argparse._SubParsersAction) -> None:
         "`specgen build`: its stub is generated for the run.",
     )
     p.add_argument(
-        "--set",
-        dest="set_name",
-        default=None,
-        help=f"descriptor set: bundled name, set file or folder, module:ATTR or dump .json (default: {DEFAULT_SET})",
+        "--config",
+        metavar="FILE",
+        default=os.environ.get("SPECGEN_CONFIG"),
+        help="YAML configuration file (docs/configuration.md; `specgen config-schema` prints its "
+        "schema); flags and SPECGEN_* variables override it (default: $SPECGEN_CONFIG)",
     )
     p.add_argument(
-        "--driver",
-        default=None,
-        metavar="NAME",
-        help="storage driver of the registry backend (default: $SPECGEN_DRIVER or filesystem)",
+        "--check-config", action="store_true", help="validate the configuration (file, variables, flags) and exit"
     )
-    p.add_argument(
-        "--driver-param",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="a parameter of the storage driver (repeatable; also $SPECGEN_DRIVER_PARAMS, "
-        "a JSON object, which these override)",
-    )
-    p.add_argument(
-        "--root",
-        default="specgen-registry",
-        type=Path,
-        help="the filesystem driver's storage directory (default: ./specgen-registry)",
-    )
-    p.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1)")
-    p.add_argument("--port", default=5000, type=int, help="port (default: 5000; 0 picks a free one)")
-    p.add_argument("--workers", default=1, type=int, help="worker processes sharing the root (default: 1)")
-    p.add_argument(
-        "--upload-ttl",
-        default=24 * 3600,
-        type=float,
-        metavar="SECONDS",
-        help="remove upload sessions untouched this long (default: 86400)",
-    )
-    p.add_argument("--log-level", default="warning", help="uvicorn log level (default: warning)")
-    p.add_argument("--access-log", action="store_true", help="log every request")
+    # every other option is a key of the settings table (specgen/config/settings.py)
+    config_flags.add_arguments(p)
     p.set_defaults(func=run)
 
 
+def settings(args: argparse.Namespace) -> config.Resolved:
+    """The settings in effect: defaults < ``--config`` file < ``SPECGEN_*`` variables < flags."""
+    return config.resolve(args.config, config_flags.given(args))
+
+
 def run(args: argparse.Namespace) -> int:
+    cfg = settings(args)
+    if args.check_config:
+        changed = ", ".join(f"{key} ({source})" for key, source in sorted(cfg.sources.items()))
+        print(f"specgen: configuration valid{': ' + changed if changed else ' (all defaults)'}")
+        return 0
+
     import uvicorn
 
     from specgen.server import serving
 
-    spec = args.set_name or DEFAULT_SET
-    if args.workers < 1:
-        raise UserError("--workers must be at least 1")
-    if not args.upload_ttl > 0:  # also NaN; a TTL <= 0 would purge every upload in progress
-        raise UserError(f"--upload-ttl {args.upload_ttl} must be a positive number of seconds")
-    if not 0 <= args.port <= 65535:
-        raise UserError(f"--port {args.port} is not a TCP port (0-65535; 0 picks a free one)")
+    spec = cfg["set"] or DEFAULT_SET
     dset = load_set(spec)  # SetNotFound (exit 2) names the bundled sets
     if Path(spec).exists():  # a set file or folder: worker processes may not share our cwd
         spec = str(Path(spec).resolve())
     registry = serving.is_registry(dset)
+    upload_ttl = cfg["uploads.ttl"]
     with contextlib.ExitStack() as stack:
-        env = {serving.ENV_SET: spec, serving.ENV_TTL: str(args.upload_ttl)}
+        env = {serving.ENV_SET: spec, serving.ENV_TTL: str(upload_ttl)}
         if serving.is_bundled(spec, dset):
             server = serving.committed_stub(dset.name)
         else:  # a set of the user's: its stub is generated here, for this run only
@@ -94,9 +77,9 @@ def run(args: argparse.Namespace) -> int:
             env[serving.ENV_STUB] = str(package)
         root = None
         if registry:
-            driver, params = _driver(args)
+            driver, params = _driver(cfg)
             if driver == "filesystem":
-                root = Path(params.get("root") or args.root).resolve()  # a root param wins over --root
+                root = Path(params.get("root") or cfg["storage.root"]).resolve()  # a root param wins over --root
                 params["root"] = str(root)
             try:
                 if root is not None:
@@ -104,16 +87,21 @@ def run(args: argparse.Namespace) -> int:
                     with tempfile.TemporaryFile(dir=root):  # writable? (os.access says yes to root anywhere)
                         pass
                 # fail here, clearly, if the stub or the storage is unusable
-                serving.create_app(dset, server, None, upload_ttl=args.upload_ttl, driver=driver, driver_params=params)
+                serving.create_app(dset, server, None, upload_ttl=upload_ttl, driver=driver, driver_params=params)
             except OSError as exc:
-                raise UserError(f"cannot use --root {args.root}: {exc}") from None
+                raise UserError(f"cannot use --root {cfg['storage.root']}: {exc}") from None
             env[serving.ENV_DRIVER] = driver
             env[serving.ENV_DRIVER_PARAMS] = json.dumps(params)
         else:
             serving.create_app(dset, server, None)
+        # what the outer layers of every worker read (specgen.server.operate)
+        env[operate.ENV_SETTINGS] = json.dumps(cfg.values)
+        if cfg["http.workers"] > 1 and cfg["metrics.enabled"]:  # one /metrics over every worker
+            env[operate.ENV_METRICS_DIR] = stack.enter_context(tempfile.TemporaryDirectory(prefix="specgen-metrics-"))
         os.environ.update(env)
+        operate.configure_logging(cfg.values)
         return _serve(
-            args,
+            cfg,
             uvicorn,
             f"set {dset.name}"
             + (
@@ -124,58 +112,62 @@ def run(args: argparse.Namespace) -> int:
         )
 
 
-def _driver(args: argparse.Namespace) -> tuple[str, dict[str, Any]]:
-    """The storage driver's name and parameters: flags over ``SPECGEN_DRIVER`` /
-    ``SPECGEN_DRIVER_PARAMS`` over the default."""
+def storage_driver(cfg: config.Resolved) -> Any:
+    """A storage driver built from the settings (``specgen gc`` uses the server's storage so)."""
     from specgen.registry.storage import factory
-    from specgen.server import serving
 
-    name = args.driver or os.environ.get(serving.ENV_DRIVER) or serving.DEFAULT_DRIVER
+    name, params = _driver(cfg)
+    if name == "filesystem":
+        params["root"] = str(Path(params.get("root") or cfg["storage.root"]).resolve())
+        if not Path(params["root"]).is_dir():
+            raise UserError(f"no registry storage at {params['root']} (--root, storage.root)")
+    return factory.create(name, **params)
+
+
+def _driver(cfg: config.Resolved) -> tuple[str, dict[str, Any]]:
+    """The storage driver's name and parameters (already layered: flags over variables over file)."""
+    from specgen.registry.storage import factory
+
+    name = cfg["storage.driver"]
     if name not in factory.names():
         raise UserError(f"--driver {name!r} is not a storage driver (known: {', '.join(factory.names())})")
-    params = serving.driver_params_from_env()
-    for item in args.driver_param:
-        key, sep, value = item.partition("=")
-        if not sep or not key:
-            raise UserError(f"--driver-param {item!r} is not KEY=VALUE")
-        params[key] = value
-    return name, params
+    return name, dict(cfg["storage.parameters"])
 
 
-def _serve(args: argparse.Namespace, uvicorn: Any, what: str) -> int:
+def _serve(cfg: config.Resolved, uvicorn: Any, what: str) -> int:
+    host, port, workers = cfg["http.host"], cfg["http.port"], cfg["http.workers"]
     try:
         # IPPROTO_TCP explicitly: asyncio only sets TCP_NODELAY on sockets whose proto says TCP,
         # and without it a response written in two parts waits out the peer's delayed ACK (40 ms)
         sock = socket.socket(
-            socket.AF_INET6 if ":" in args.host else socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP
+            socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP
         )
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind((args.host, args.port))
+        sock.bind((host, port))
     except OSError as exc:
-        raise UserError(f"cannot listen on {args.host}:{args.port}: {exc}") from None
+        raise UserError(f"cannot listen on {host}:{port}: {exc}") from None
     port = sock.getsockname()[1]
     config = uvicorn.Config(
         "specgen.server.serving:app_from_env",
         factory=True,
-        host=args.host,
+        host=host,
         port=port,
-        workers=args.workers,
+        workers=workers,
         http="specgen.server.uvicorn_zerocopy:ZeroCopyHttpToolsProtocol",
         loop="asyncio",
         lifespan="on",
-        log_level=args.log_level,
-        access_log=args.access_log,
+        log_level=cfg["log.level"],
+        access_log=False,  # specgen.server.observe writes the access log (with the request id)
         timeout_keep_alive=30,
         proxy_headers=False,
         server_header=False,
     )
     print(
-        f"specgen: serving {what} on http://{args.host}:{port} "
-        f"({args.workers} worker{'s' if args.workers > 1 else ''})",
+        f"specgen: serving {what} on http://{host}:{port} ({workers} worker{'s' if workers > 1 else ''})",
         flush=True,
     )
     server = uvicorn.Server(config)
-    if args.workers == 1:
+    if workers == 1:
         server.run(sockets=[sock])
     else:
         from uvicorn.supervisors import Multiprocess

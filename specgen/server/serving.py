@@ -31,6 +31,7 @@ from specgen.errors import UserError
 from specgen.layout import DESCRIPTORS
 from specgen.model import DescriptorSet
 from specgen.registry.app import DEFAULT_DRIVER, DEFAULT_HEADERS, create_backend
+from specgen.server import operate
 from specgen.server.runtime import App
 from specgen.server.unsupported import Unsupported
 
@@ -106,10 +107,11 @@ def create_app(
     upload_ttl: float = 24 * 3600,
     driver: str = DEFAULT_DRIVER,
     driver_params: dict[str, Any] | None = None,
+    settings: dict[str, Any] | None = None,
 ) -> App:
     """The app serving ``dset`` through the stub ``server``: for a registry set, the registry
     backend storing with ``driver`` (``root`` is the filesystem driver's root, for short), else
-    every request answers 501 ``UNSUPPORTED``."""
+    every request answers 501 ``UNSUPPORTED``. ``settings`` (``specgen.config``) switch its modes."""
     if not is_registry(dset):
         return server.create_app(Unsupported(dset.name, server.HANDLER_METHODS))
     if root is None and not driver_params:
@@ -117,23 +119,29 @@ def create_app(
     backend = create_backend(dset, root, upload_ttl=upload_ttl, driver=driver, driver_params=driver_params)
     # the routes the registry serves must be served by its entities; the rest answer 501 below
     backend.check_routes(route for route in server.ROUTES if route.name in backend.routes)
+    if settings is not None:  # read-only, deletes off (specgen.registry.modes)
+        operate.apply_modes(backend, settings)
     handlers = Unsupported(dset.name, server.HANDLER_METHODS, implemented=backend)
     return server.create_app(handlers if handlers.unsupported else backend, default_headers=DEFAULT_HEADERS)
 
 
-def app_from_env() -> App:
-    """Factory for uvicorn (``specgen serve``, also in each worker process)."""
+def app_from_env() -> Any:
+    """Factory for uvicorn (``specgen serve``, also in each worker process): the app inside the
+    outer layer of request ids, access log, metrics and health (``specgen.server.operate``)."""
     dset = load_set(os.environ[ENV_SET])
     stub = os.environ.get(ENV_STUB)
     server = import_stub(Path(stub)) if stub else committed_stub(dset.name)
-    return create_app(
+    settings = operate.settings_from_env()
+    app = create_app(
         dset,
         server,
         os.environ.get(ENV_ROOT) or None,
         upload_ttl=float(os.environ.get(ENV_TTL, 24 * 3600)),
         driver=os.environ.get(ENV_DRIVER) or DEFAULT_DRIVER,
         driver_params=driver_params_from_env(),
+        settings=settings,
     )
+    return operate.wrap(app, settings)
 
 
 def driver_params_from_env() -> dict[str, Any]:

@@ -114,13 +114,16 @@ class Manifests(Entity):
             raise APIError(
                 "DIGEST_INVALID", "MANIFEST_INVALID", message="manifest digest did not match", detail=reference
             )
+        # mark what the manifest references as used *before* checking it is there, so a garbage
+        # collection running meanwhile keeps it (the protocol: specgen/registry/gc.py)
+        touched = {d: await self.driver.touch_blob(d) for d in (*parsed.blobs, *parsed.manifests, digest)}
         for blob in parsed.blobs:
-            if not await self.driver.repo_has_blob(name, blob):
+            if not touched[blob] or not await self.driver.repo_has_blob(name, blob):
                 raise APIError(
                     "MANIFEST_BLOB_UNKNOWN", "BLOB_UNKNOWN", message="blob unknown to registry", detail={"digest": blob}
                 )
         for child in parsed.manifests:
-            if await self.driver.manifest_media_type(name, child) is None:
+            if not touched[child] or await self.driver.manifest_media_type(name, child) is None:
                 raise APIError(
                     "MANIFEST_BLOB_UNKNOWN",
                     "MANIFEST_UNKNOWN",

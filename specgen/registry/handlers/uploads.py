@@ -69,6 +69,7 @@ class Uploads(Entity):
             return await self._new_upload(request, name)  # clients with stale caches rely on this
         await request.drain()
         await self.driver.link_blob(name, digest)
+        await self.driver.touch_blob(digest)  # new in this repository: young for garbage collection
         return blob_created(self.ctx, request, name, digest)
 
     async def mount_blob(self, request: MountFromRequest) -> Response:
@@ -129,7 +130,9 @@ class Uploads(Entity):
             start = int(m.group(1))
         try:
             with upload_errors(upload_id):
-                return await self.driver.commit_upload(name, upload_id, request, digest, start)
+                size = await self.driver.commit_upload(name, upload_id, request, digest, start)
+            await self.driver.touch_blob(digest)  # an existing blob stored again is young again (gc)
+            return size
         except RangeMismatch as exc:
             raise range_mismatch(
                 self.ctx,

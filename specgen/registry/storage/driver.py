@@ -274,3 +274,31 @@ class StorageDriver(ABC):
     @abstractmethod
     async def purge_uploads(self, older_than: float, now: float | None = None) -> int:
         """Remove sessions not touched for ``older_than`` seconds (before ``now``); how many."""
+
+    # -- garbage collection (``specgen.registry.gc``) ------------------------------------------------
+    # A driver that does not override these cannot be garbage collected (``specgen gc`` says so);
+    # ``touch_blob``'s default keeps manifest pushes working on it.
+
+    async def list_blobs(self) -> list[str]:
+        """Every blob digest in the storage (any order)."""
+        raise NotImplementedError(f"storage driver {self.name!r} cannot list its blobs")
+
+    async def layers(self, name: str) -> list[str]:
+        """Digests of the blobs linked into repository ``name`` as layers (``link_blob``), sorted."""
+        raise NotImplementedError(f"storage driver {self.name!r} cannot list layer links")
+
+    async def blob_modified(self, digest: str) -> float | None:
+        """When the blob was last stored or touched (Unix time), or None when there is none."""
+        raise NotImplementedError(f"storage driver {self.name!r} cannot tell when a blob was stored")
+
+    async def touch_blob(self, digest: str) -> bool:
+        """Mark the blob as used now (``blob_modified`` becomes now); whether it exists. A manifest
+        push touches every blob it references before checking them, so a garbage collection
+        running at the same time keeps them (``collect_blob``)."""
+        return await self.blob_exists(digest)
+
+    async def collect_blob(self, digest: str, older_than: float) -> int | None:
+        """Delete the blob if it was last stored or touched before ``older_than`` (Unix time); the
+        bytes freed, or None when it is kept or absent. Atomic with respect to ``touch_blob``: once
+        a touch has returned True the blob is kept, and a touch after the deletion returns False."""
+        raise NotImplementedError(f"storage driver {self.name!r} cannot collect blobs")

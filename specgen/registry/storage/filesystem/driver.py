@@ -27,6 +27,7 @@ from specgen.registry.storage.driver import (
     StorageDriver,
     UploadInfo,
 )
+from specgen.registry.storage.filesystem import collect
 from specgen.registry.storage.filesystem.files import Layout, atomic_write, fsync_dir, split_digest
 from specgen.registry.storage.filesystem.ingest import in_pool
 from specgen.registry.storage.filesystem.uploads import Sessions
@@ -259,6 +260,22 @@ class FilesystemDriver(StorageDriver):
 
     async def purge_uploads(self, older_than: float, now: float | None = None) -> int:
         return self.sessions.purge(older_than, now)
+
+    # -- garbage collection (filesystem/collect.py) ---------------------------------------------------
+    async def list_blobs(self) -> list[str]:
+        return await in_pool(collect.list_blobs, self.layout)
+
+    async def layers(self, name: str) -> list[str]:
+        return await in_pool(collect.layers, self.layout, name)
+
+    async def blob_modified(self, digest: str) -> float | None:
+        return collect.modified(self.layout, digest)
+
+    async def touch_blob(self, digest: str) -> bool:
+        return collect.touch(self.layout, digest)
+
+    async def collect_blob(self, digest: str, older_than: float) -> int | None:
+        return await in_pool(collect.collect, self.layout, digest, older_than)
 
 
 def _remove_with_folder(path: Path) -> bool:
