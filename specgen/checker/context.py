@@ -80,6 +80,12 @@ class Context:
         self.urls = RegistryURLBuilder(session.base_url + "/", routes=dset)
         self.exercises = exercises
         self.credentials = credentials
+        #: the registry's OCI-Chunk-Min-Length, once an upload said it (chunks are sized to it)
+        self.chunk_min = 1
+        #: the pushed manifests with a subject the registry answered without OCI-Subject
+        self.unannounced_subjects: list[str] = []
+        #: (repository, reference) of the image a read-only run checks
+        self.image: tuple[str, str] | None = None
         self.group: Group | None = None
         self._check: Check | None = None
         #: Called with every exchange (e.g. to note upload sessions a failure left open).
