@@ -70,7 +70,7 @@ def finish_upload(ctx: Context, url: str, digest: str, data: bytes | None = None
     blob_at_location(ctx, ex, digest, repo or ctx.repo)
 
 
-def blob_at_location(ctx: Context, ex: Exchange, digest: str, repo: str, size: int | None = None) -> None:
+def blob_at_location(ctx: Context, ex: Exchange, digest: str, repo: str) -> None:
     """A 201's Location is the blob: a blob URL of ``repo`` and ``digest``."""
     location_route(ex, ctx.dset, BLOB, name=repo, digest=digest)
 
