@@ -86,6 +86,8 @@ class Context:
         self.unannounced_subjects: list[str] = []
         #: (repository, reference) of the image a read-only run checks
         self.image: tuple[str, str] | None = None
+        #: the digest of that image, once pulled
+        self.pulled: str | None = None
         self.group: Group | None = None
         self._check: Check | None = None
         #: Called with every exchange (e.g. to note upload sessions a failure left open).

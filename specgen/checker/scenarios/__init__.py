@@ -8,14 +8,14 @@ steps add what a single exchange cannot show (the blob we pushed comes back, the
 
 from __future__ import annotations
 
-from specgen.checker.scenarios import base, blobs, catalog, errors, manifests, referrers, tags, uploads
+from specgen.checker.scenarios import base, blobs, catalog, errors, manifests, pull, referrers, tags, uploads
 from specgen.checker.scenarios.cleanup import cleanup, observe
 from specgen.checker.scenarios.scenario import Decline, Scenario
 from specgen.checker.scenarios.unprovokable import unprovokable_reason
 from specgen.distribution.routenames import speaks_registry
 from specgen.model import DescriptorSet
 
-#: The groups, in the order they run.
+#: The groups, in the order they run (each runs in a push run, a read-only run, or both: its mode).
 SCENARIOS: list[Scenario] = [
     base.base,
     blobs.blob_monolithic,
@@ -44,6 +44,12 @@ SCENARIOS: list[Scenario] = [
     tags.tags,
     catalog.catalog,
     errors.errors,
+    # read-only runs (--read-only): base and these
+    pull.pull_image,
+    pull.pull_tags,
+    pull.pull_catalog,
+    pull.pull_referrers,
+    pull.pull_errors,
 ]
 
 

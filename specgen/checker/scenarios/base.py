@@ -10,7 +10,7 @@ from specgen.checker.scenarios.values import expect_value
 API_VERSION = ("Docker-Distribution-API-Version", "registry/2.0")
 
 
-@scenario("base", "API version check")
+@scenario("base", "API version check", mode="both")
 def base(ctx: Context) -> None:
     with ctx.check("GET /v2/ answers 200 with Docker-Distribution-API-Version: registry/2.0"):
         ex = ctx.call("GET", ctx.urls.base(), expect=200)

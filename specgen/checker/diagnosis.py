@@ -1,0 +1,99 @@
+"""From a report to what a registry author acts on: the distinct departures (failures grouped by
+cause, with counts and the checks they hit), the exchange that shows each failure, and text short
+enough for a terminal (long URLs, names and bodies elided)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from specgen.checker.results import Check, Record, Report, Status
+
+_DIGEST = re.compile(r"\b(sha256|sha384|sha512):[0-9a-f]{16,}")
+_UUID = re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b")
+_QUOTED_LIST = re.compile(r"\[[^\]]{40,}\]")
+_URL = re.compile(r"(?:https?://[^\s'\"]+|/v2/[^\s'\":,]*)")
+_LONG_RUN = re.compile(r"(\S)\1{39,}")
+_NUMBER = re.compile(r"\b\d+\b")
+
+
+def elide(text: str, width: int = 160) -> str:
+    """``text`` with runs of one character and long tokens shortened, and cut at ``width``."""
+    text = _LONG_RUN.sub(lambda m: f"{m.group(1) * 3}…({len(m.group(0))} chars)", text)
+    words = [w if len(w) <= 72 else f"{w[:40]}…{w[-24:]}" for w in text.split(" ")]
+    text = " ".join(words)
+    return text if len(text) <= width else text[: width - 12] + f"… (+{len(text) - width + 12} chars)"
+
+
+def cause_of(message: str, repo: str = "") -> str:
+    """The cause a failure message states, with what varies between occurrences (digests, upload
+    ids, URLs, the run's repository, numbers, long lists) made generic, so equal causes group."""
+    text = message.replace(repo, "<repo>") if repo else message
+    text = _URL.sub("<url>", text)
+    text = _DIGEST.sub(r"\1:<digest>", text)
+    text = _UUID.sub("<uuid>", text)
+    text = _QUOTED_LIST.sub("[...]", text)
+    text = _NUMBER.sub("<n>", text)
+    return text
+
+
+@dataclass
+class Departure:
+    """One cause and the failing checks it shows in."""
+
+    cause: str
+    example: str  # one occurrence as reported (elided)
+    count: int = 0
+    checks: list[str] = field(default_factory=list)  # "group / check", each once
+
+
+def failing_checks(report: Report) -> list[tuple[str, Check]]:
+    return [(g.name, c) for g in report.groups for c in g.checks if c.status >= Status.FAIL]
+
+
+def departures(report: Report) -> list[Departure]:
+    """The distinct causes of the run's failures, most frequent first. A check's message is one or
+    more ``; ``-separated parts; each part is one occurrence of its cause."""
+    found: dict[str, Departure] = {}
+    for group, check in failing_checks(report):
+        for part in check.message.split("; ") if check.message else ["(no message)"]:
+            key = cause_of(part, report.repository)
+            d = found.setdefault(key, Departure(key, elide(part)))
+            d.count += 1
+            name = f"{group} / {check.name}"
+            if name not in d.checks:
+                d.checks.append(name)
+    return sorted(found.values(), key=lambda d: (-d.count, d.cause))
+
+
+def telling_records(check: Check, most: int = 2) -> list[Record]:
+    """The exchanges that show why ``check`` failed: those with error findings, else the last one
+    (the step failed on what it got last)."""
+    bad = [r for r in check.records if any(f.severity == "error" for f in r.findings)]
+    return (bad or check.records[-1:])[:most]
+
+
+def excerpt(record: Record, body_width: int = 200) -> list[str]:
+    """Request line, status with the headers that matter, and the start of the body."""
+    lines = [f"> {record.method} {elide(record.url, 140)}"]
+    keep = ("content-type", "content-length", "content-range", "range", "location", "link",
+            "docker-content-digest", "docker-upload-uuid", "oci-subject", "oci-filters-applied",
+            "docker-distribution-api-version", "www-authenticate")
+    sent = [f"{k}: {elide(v, 100)}" for k, v in record.request_headers if k.lower() in ("content-range", "range", "accept")]
+    if sent:
+        lines.append("> " + ", ".join(sent))
+    got = [f"{k}: {elide(v, 100)}" for k, v in record.response_headers if k.lower() in keep]
+    lines.append(f"< {record.status or '(no answer)'}" + (f"  {', '.join(got)}" if got else ""))
+    if record.body and record.method != "HEAD":
+        from specgen.checker.results import preview
+
+        lines.append("< " + elide(preview(record.body, 4096).replace("\n", " "), body_width))
+    for f in record.findings:
+        if f.severity == "error":
+            lines.append(f"! {elide(f.path + ': ' + f.message, 200)}")
+    if record.descriptor:
+        lines.append(f"= {record.descriptor}")
+    return lines
+
+
+__all__ = ["Departure", "cause_of", "departures", "elide", "excerpt", "failing_checks", "telling_records"]
