@@ -41,11 +41,11 @@ def summary_text(
     skipped += [(g.name, None) for g in report.groups if g.skip_reason and not g.checks]
     if skipped:
         out += ["", "Skipped (optional features the registry declines, as the descriptors allow):"]
-        for group, check in skipped:
-            if check is None:
+        for group, skip in skipped:
+            if skip is None:
                 out.append(f"SKIP  {group}: {next(g.skip_reason for g in report.groups if g.name == group)}")
             else:
-                out.append(f"SKIP  {group} / {check.name}: {elide(check.message, 200)}")
+                out.append(f"SKIP  {group} / {skip.name}: {elide(skip.message, 200)}")
     causes = departures(report)
     if causes:
         out += ["", f"Distinct departures: {len(causes)} cause(s) over {len(failing)} failing check(s)"]
