@@ -14,7 +14,7 @@ _UUID = re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{
 _QUOTED_LIST = re.compile(r"\[[^\]]{40,}\]")
 _URL = re.compile(r"(?:https?://[^\s'\"]+|/v2/[^\s'\":,]*)")
 _LONG_RUN = re.compile(r"(\S)\1{39,}")
-_NUMBER = re.compile(r"\b\d+\b")
+_NUMBER = re.compile(r"\b\d{4,}\b")  # lengths and offsets; statuses (3 digits) tell causes apart
 
 
 def elide(text: str, width: int = 160) -> str:
@@ -25,10 +25,27 @@ def elide(text: str, width: int = 160) -> str:
     return text if len(text) <= width else text[: width - 12] + f"… (+{len(text) - width + 12} chars)"
 
 
+_REQUEST = re.compile(r"^(?:GET|HEAD|PUT|POST|PATCH|DELETE) \S+: ")
+_DESCRIPTOR = re.compile(r"^[a-z0-9-]+/[A-Z]+/[^:]*: ")
+_DECLARED = re.compile(r" \(declared: [^)]*\)")
+
+
+def where_of(message: str) -> str:
+    """The descriptor (``route/METHOD``) or request (``METHOD route-ish path``) a message is about."""
+    m = _DESCRIPTOR.match(message)
+    if m:
+        return "/".join(m.group(0).rstrip(": ").split("/")[:2])
+    m = _REQUEST.match(message)
+    return m.group(0).split(" ")[0] if m else ""
+
+
 def cause_of(message: str, repo: str = "") -> str:
-    """The cause a failure message states, with what varies between occurrences (digests, upload
-    ids, URLs, the run's repository, numbers, long lists) made generic, so equal causes group."""
-    text = message.replace(repo, "<repo>") if repo else message
+    """The cause a failure message states, without where it was seen (the request or descriptor it
+    names) and with what varies between occurrences (digests, upload ids, URLs, the run's
+    repository, numbers, long lists) made generic, so equal causes group."""
+    text = _DESCRIPTOR.sub("", _REQUEST.sub("", message))
+    text = _DECLARED.sub("", text)
+    text = text.replace(repo, "<repo>") if repo else text
     text = _URL.sub("<url>", text)
     text = _DIGEST.sub(r"\1:<digest>", text)
     text = _UUID.sub("<uuid>", text)
@@ -45,6 +62,7 @@ class Departure:
     example: str  # one occurrence as reported (elided)
     count: int = 0
     checks: list[str] = field(default_factory=list)  # "group / check", each once
+    where: list[str] = field(default_factory=list)  # the descriptors (route/METHOD) or methods it showed at
 
 
 def failing_checks(report: Report) -> list[tuple[str, Check]]:
@@ -60,6 +78,9 @@ def departures(report: Report) -> list[Departure]:
             key = cause_of(part, report.repository)
             d = found.setdefault(key, Departure(key, elide(part)))
             d.count += 1
+            at = where_of(part)
+            if at and at not in d.where:
+                d.where.append(at)
             name = f"{group} / {check.name}"
             if name not in d.checks:
                 d.checks.append(name)

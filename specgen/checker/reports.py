@@ -53,6 +53,8 @@ def summary_text(
             shown = d.checks[:3]
             more = f" (+{len(d.checks) - 3} more)" if len(d.checks) > 3 else ""
             out.append(f"  {d.count:3}x  {d.example}")
+            if len(d.where) > 1:
+                out.append(f"        at {', '.join(d.where[:6])}{' ...' if len(d.where) > 6 else ''}")
             out.append(f"        in {', '.join(shown)}{more}")
     if coverage_table:
         out += ["", coverage_text(report)]
