@@ -30,14 +30,21 @@ GO_DEPARTURES = {
     "G4": r"Initiate Monolithic Blob Upload/202: status 202 not declared|POST \S+/blobs/uploads/: expected (201|400 DIGEST_INVALID), got 202",
     "G5": r"Mount Blob/202: status 202 not declared",
     "G6": r"manifest/GET/-/404 No Such Repository Error: error code 'MANIFEST_UNKNOWN' not declared",
-    "G7": r"manifest/PUT/-/400 Invalid Manifest: error code 'MANIFEST_BLOB_UNKNOWN' not declared",
+    "G7": r"manifest/PUT/-/400 Invalid Manifest: error code 'MANIFEST_BLOB_UNKNOWN' not declared"
+          r"|expected 201, got 400 MANIFEST_BLOB_UNKNOWN$",
     "G8": r"error code 'BLOB_UPLOAD_INVALID' not declared for this response \(declared: BLOB_UPLOAD_UNKNOWN\)"
           r"|expected error code [A-Za-z_ ]+, got BLOB_UPLOAD_INVALID",
     "G9": r"/500: status 500 not declared|got 500( UNKNOWN)?$",
     "G10": r"malformed HTTP response: RemoteProtocolError: peer closed connection without sending complete message body",
     "G11": r"expected 416, got 202",
-    "G12": r"a page asked with n=1 holds \d+ entries",
+    "G12": r"page 1 \(.*\) holds \d+ entries, more than n=\d|n=2&last=\S+ gave \[",
     "G13": r"expected 400 PAGINATION_NUMBER_INVALID, got 200",
+    "G14": r"tags list is not in lexical order",
+    "G15": r"201 Upload Complete: header Docker-Content-Digest: is sha256, but the request named a sha512 digest"
+           r"|Location '\S+' names digest 'sha256:\w+', expected 'sha512:",
+    "G16": r"manifest/PUT/-/400 Invalid Manifest: error code 'DIGEST_INVALID' not declared"
+           r"|PUT \S+/manifests/sha512:\S+: expected 201, got 400 DIGEST_INVALID",
+    "G17": r"expected 201, got 500 UNKNOWN UNKNOWN MANIFEST_BLOB_UNKNOWN",
 }
 
 

@@ -41,6 +41,10 @@ class StepFailed(Exception):
     """The registry did not do what the step expects; the scenario cannot go on."""
 
 
+#: How a decline is noted in the message of a check that failed for another reason.
+DECLINED = "declined: "
+
+
 class Declined(Exception):
     """The registry declined an optional operation in a way its descriptors allow."""
 
@@ -111,7 +115,8 @@ class Context:
                 raise
         except Declined as exc:
             check.status = max(check.status, Status.SKIP)
-            check.message = _join(check.message, str(exc))
+            # in a check that already failed, the decline is context, not one more departure
+            check.message = _join(check.message, str(exc) if check.status == Status.SKIP else f"{DECLINED}{exc}")
             if not independent:
                 raise
         except Exception as exc:
@@ -228,7 +233,7 @@ class Context:
         expected = (expect,) if isinstance(expect, int) else tuple(expect)
         if decline and ex.status in decline and ex.status not in expected:
             if not errors and isinstance(target, Target) and target.response is not None:
-                raise Declined(f"{decline[ex.status]} ({ex.status} {' '.join(error_codes(ex))})".strip())
+                raise Declined(f"{decline[ex.status]} ({' '.join([str(ex.status), *error_codes(ex)])})")
         if ex.status not in expected:
             got = " ".join([str(ex.status), *error_codes(ex)])
             want = " or ".join(map(str, expected)) + (f" {'/'.join(codes)}" if codes else "")

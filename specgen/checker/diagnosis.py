@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from specgen.checker.context import DECLINED
 from specgen.checker.results import Check, Record, Report, Status
 
 _DIGEST = re.compile(r"\b(sha256|sha384|sha512):[0-9a-f]{16,}")
@@ -75,6 +76,8 @@ def departures(report: Report) -> list[Departure]:
     found: dict[str, Departure] = {}
     for group, check in failing_checks(report):
         for part in check.message.split("; ") if check.message else ["(no message)"]:
+            if part.startswith(DECLINED):
+                continue
             key = cause_of(part, report.repository)
             d = found.setdefault(key, Departure(key, elide(part)))
             d.count += 1
