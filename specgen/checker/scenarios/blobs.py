@@ -168,10 +168,11 @@ def blob_delete(ctx: Context) -> None:
 
 def _mount_may_open_upload(ctx: Context) -> bool:
     """Whether the set declares a 202 (an upload opened instead) for a mount with ``from``."""
-    route = next((r for r in ctx.dset.routes if r.name == BLOB_UPLOAD), None)
+    methods = next((r.methods or () for r in ctx.dset.routes if r.name == BLOB_UPLOAD), ())
     return any(
         resp.status_code == 202
-        for m in (route.methods or ()) if route and m.method == "POST"
+        for m in methods
+        if m.method == "POST"
         for q in m.requests or ()
         if {p.name for p in q.query_parameters or ()} >= {"mount", "from"}
         for resp in q.successes or ()
