@@ -196,10 +196,13 @@ def to_html(report: Report, dset: DescriptorSet | None = None, api_base: str | N
         ref = f'<a class="api" href="{e(link)}">API reference: {e(r.descriptor)}</a>' if link else ""
         return f'{ref}<pre class="transcript">{e(r.transcript())}</pre>'
 
-    def check_html(group: str, c, open_: bool, prefix: str = "") -> list[str]:
+    ids = {id(c): f"check-{i}" for i, c in enumerate(c for g in report.groups for c in g.checks)}
+
+    def check_html(c) -> list[str]:
         out = [
-            f'<details class="check" data-status="{c.status.label}"{" open" if open_ else ""}><summary>'
-            f'<span class="{c.status.label}">{c.status.label}</span> {e(prefix)}{e(c.name)} '
+            f'<details class="check" id="{ids[id(c)]}" data-status="{c.status.label}"'
+            f'{" open" if c.status >= Status.FAIL else ""}><summary>'
+            f'<span class="{c.status.label}">{c.status.label}</span> {e(c.name)} '
             f'<span class="msg">{e(c.message)}</span></summary>'
         ]
         out += [record_html(r) for r in c.records]
@@ -219,10 +222,12 @@ def to_html(report: Report, dset: DescriptorSet | None = None, api_base: str | N
     parts += [f'<p class="msg">Note: {e(n)}</p>' for n in report.notes]
     failing = failing_checks(report)
     if failing:
-        parts.append(f'<section id="failures"><h2>Failures ({len(failing)})</h2>')
+        parts.append(f'<section id="failures"><h2>Failures ({len(failing)})</h2><ul>')
         for group, c in failing:
-            parts += check_html(group, c, True, f"{group} / ")
-        parts.append("</section>")
+            parts.append(
+                f'<li><a href="#{ids[id(c)]}">{e(group)} / {e(c.name)}</a>: <span class="msg">{e(c.message)}</span></li>'
+            )
+        parts.append("</ul></section>")
         causes = departures(report)
         parts.append(f'<section id="departures"><h2>Distinct departures ({len(causes)})</h2><table>'
                      "<tr><th>count</th><th>cause</th><th>checks</th></tr>")
@@ -240,7 +245,7 @@ def to_html(report: Report, dset: DescriptorSet | None = None, api_base: str | N
             f'<span class="msg">{e(g.description)}{" — " + e(g.skip_reason) if g.skip_reason else ""}</span></summary>'
         )
         for c in g.checks:
-            parts += check_html(g.name, c, c.status >= Status.FAIL)
+            parts += check_html(c)
         parts.append("</details>")
     parts.append("</div>")
     parts.append(
