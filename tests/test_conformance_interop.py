@@ -37,7 +37,7 @@ GO_DEPARTURES = {
     "G9": r"/500: status 500 not declared|got 500( UNKNOWN)?$",
     "G10": r"malformed HTTP response: RemoteProtocolError: peer closed connection without sending complete message body",
     "G11": r"expected 416, got 202",
-    "G12": r"page 1 \(.*\) holds \d+ entries, more than n=\d|n=2&last=\S+ gave \[",
+    "G12": r"page 1 \(.*\) holds \d+ entries, more than n=\d|n=2&last=\S+ gave \[|n=2&last=\S+ \(the last tag\) gave \[",
     "G13": r"expected 400 PAGINATION_NUMBER_INVALID, got 200",
     "G14": r"tags list is not in lexical order",
     "G15": r"201 Upload Complete: header Docker-Content-Digest: is sha256, but the request named a sha512 digest"
@@ -45,7 +45,11 @@ GO_DEPARTURES = {
     "G16": r"manifest/PUT/-/400 Invalid Manifest: error code 'DIGEST_INVALID' not declared"
            r"|PUT \S+/manifests/sha512:\S+: expected 201, got 400 DIGEST_INVALID",
     "G17": r"expected 201, got 500 UNKNOWN UNKNOWN MANIFEST_BLOB_UNKNOWN",
+    "G18": r"catalog/GET/Catalog Fetch( Paginated)?/200: declared header Content-Length is missing",
 }
+#: Departures that show only in some states of the registry (G18: once its catalog outgrows the
+#: 2 KiB Go's HTTP server buffers before it sends headers, so the session's earlier tests decide).
+GO_CONDITIONAL = {"G18"}
 
 
 def _failures(report):
@@ -80,7 +84,7 @@ def test_go_registry_failures_are_all_documented_departures(docker_registry):
     assert _unexplained(report, GO_DEPARTURES) == []
     seen = {k for k, p in GO_DEPARTURES.items() for _, c in _failures(report) if re.search(p, c.message)}
     # every documented departure still shows (else the docs and this table are stale)
-    assert seen == set(GO_DEPARTURES), f"documented but not seen: {set(GO_DEPARTURES) - seen}"
+    assert seen >= set(GO_DEPARTURES) - GO_CONDITIONAL, f"documented but not seen: {set(GO_DEPARTURES) - seen}"
     doc = DOCS.read_text(encoding="utf-8")
     for key in GO_DEPARTURES:
         assert re.search(rf"^\| {key} \|", doc, re.M), f"{key} is not explained in docs/conformance.md"

@@ -55,6 +55,8 @@ def blob_post_put(ctx: Context) -> None:
         finish_upload(ctx, url, digest_of(data), data)
     with ctx.check("GET returns the blob"):
         get_blob(ctx, digest_of(data), data)
+    with ctx.check("the completed upload is unknown", independent=True):
+        ctx.call("GET", url, expect=404, codes=("BLOB_UPLOAD_UNKNOWN",))
 
 
 @scenario("blob-mount", "cross-repository and anonymous blob mount", declines=(Decline(BLOB_UPLOAD, "POST", 202),))
@@ -115,6 +117,8 @@ def blob_fetch(ctx: Context) -> None:
         if ex.body != data[10:20]:
             raise StepFailed(f"ranged GET returned {ex.body[:40]!r}, expected bytes 10-19")
         expect_value(ex, "Content-Range", f"bytes 10-19/{len(data)}")
+    with ctx.check("the blob is unknown in a repository it was never pushed to", independent=True):
+        ctx.call("HEAD", ctx.urls.blob(f"{ctx.repo}/never-pushed", digest), expect=404)
     with ctx.check("GET with an unsatisfiable Range answers 416"):
         ctx.call("GET", url, headers={"Range": "bytes=10000-10010"}, expect=416)
 

@@ -41,11 +41,16 @@ def roundtrip(ctx: Context, tag: str, manifest: Manifest) -> None:
         put_manifest(ctx, digest, manifest)
 
 
-@scenario("manifest-oci-image", "OCI image manifest by tag and by digest")
+@scenario("manifest-oci-image", "OCI image manifest by tag and by digest, then the tag moved to another")
 def manifest_oci_image(ctx: Context) -> None:
     with ctx.check("push config and layer"):
         manifest = image(ctx, "oci-image")
     roundtrip(ctx, "oci-image", manifest)
+    with ctx.check("PUT another manifest under the same tag moves it; the first stays by digest"):
+        other = image(ctx, "oci-image-moved")
+        put_manifest(ctx, "oci-image", other)
+        get_manifest(ctx, "oci-image", other)
+        get_manifest(ctx, digest_of(manifest[0]), manifest)
 
 
 @scenario("manifest-docker-v2", "Docker schema 2 manifest by tag and by digest")
@@ -84,8 +89,9 @@ def manifest_delete(ctx: Context) -> None:
     with ctx.check("DELETE by digest answers 202"):
         ctx.call("DELETE", url, expect=202, decline={405: DELETE_DECLINED})
         ctx.ledger.manifests.remove((ctx.repo, digest))
-    with ctx.check("the deleted manifest is unknown"):
+    with ctx.check("the deleted manifest is unknown, by digest and by its tag"):
         ctx.call("GET", url, headers={"Accept": ACCEPT_ALL}, expect=404)
+        ctx.call("GET", ctx.urls.manifest(ctx.repo, "to-delete"), headers={"Accept": ACCEPT_ALL}, expect=404)
     with ctx.check("DELETE of an unknown manifest answers 404"):
         ctx.call("DELETE", url, expect=404, codes=("MANIFEST_UNKNOWN",))
 

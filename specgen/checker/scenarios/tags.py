@@ -6,7 +6,7 @@ import json
 
 from specgen.checker.context import Context, StepFailed
 from specgen.checker.scenarios.scenario import scenario
-from specgen.checker.scenarios.steps import follow, image, put_manifest
+from specgen.checker.scenarios.steps import follow, header, image, put_manifest
 
 #: Pushed out of order, listed in lexical order (byte order: digits, then upper, then lower case).
 TAGS = ["t3", "t1", "T2", "t10", "t2"]
@@ -41,3 +41,10 @@ def tags(ctx: Context) -> None:
         got = json.loads(ex.body).get("tags") or []
         if got != after[:2]:
             raise StepFailed(f"n=2&last={ordered[1]} gave {got}, expected {after[:2]}")
+    with ctx.check("paginated with last after every tag: no tags, no Link", independent=True):
+        ex = ctx.call("GET", ctx.urls.tags(repo, [("n", "2"), ("last", ordered[-1])]), expect=200)
+        got = json.loads(ex.body).get("tags") or []
+        if got:
+            raise StepFailed(f"n=2&last={ordered[-1]} (the last tag) gave {got}")
+        if header(ex, "Link") is not None:
+            raise StepFailed(f"n=2&last={ordered[-1]} gave no tags, yet a Link")

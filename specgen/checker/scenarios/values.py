@@ -60,6 +60,9 @@ def location_route(ex: Exchange, dset: DescriptorSet, route: str, **variables: s
     for key, want in variables.items():
         if unquote(found[1].get(key, "")) != want:
             raise StepFailed(f"Location {loc!r} names {key} {found[1].get(key)!r}, expected {want!r}")
+    upload_id = header(ex, "Docker-Upload-UUID")
+    if "uuid" in found[1] and upload_id is not None and upload_id.strip() != unquote(found[1]["uuid"]):
+        raise StepFailed(f"Docker-Upload-UUID: {upload_id} is not the upload its Location names ({found[1]['uuid']})")
     return url
 
 
