@@ -474,7 +474,9 @@ def check_content_type(ex: Exchange, t: Target, path: str) -> Iterator[Finding]:
         return  # a declared Content-Type header is checked with the headers
     got = _Headers(ex.response_headers).get("Content-Type")
     if got is None or bodies.base_media_type(got) != bodies.base_media_type(declared):
-        yield Finding("warning", path, f"body sent as Content-Type {got or '(none)'}, declared {declared}")
+        # an error envelope announced as something else is one clients cannot read as one
+        severity = "error" if t.response.error_codes and ex.status >= 400 else "warning"
+        yield Finding(severity, path, f"body sent as Content-Type {got or '(none)'}, declared {declared}")
 
 
 def check_body_schema(ex: Exchange, t: Target, path: str, dset: DescriptorSet) -> Iterator[Finding]:

@@ -6,7 +6,7 @@ import json
 
 from specgen.checker.context import Context, StepFailed
 from specgen.checker.scenarios.scenario import has_route, scenario
-from specgen.checker.scenarios.steps import follow, payload, push_blob
+from specgen.checker.scenarios.steps import follow, header, payload, push_blob
 from specgen.distribution.routenames import CATALOG
 
 
@@ -37,3 +37,9 @@ def catalog(ctx: Context) -> None:
         got = json.loads(ex.body).get("repositories") or []
         if got[:2] != ours[1:3]:
             raise StepFailed(f"n=2&last={ours[0]} gave {got}, expected {ours[1:3]}")
+    with ctx.check("paginated with last after every repository: none, and no Link", independent=True):
+        beyond = "z" * 64  # no repository name sorts after it, save ones of z's
+        ex = ctx.call("GET", ctx.urls.catalog([("n", "1"), ("last", beyond)]), expect=200)
+        got = [r for r in json.loads(ex.body).get("repositories") or [] if r > beyond]
+        if not got and header(ex, "Link") is not None:
+            raise StepFailed(f"n=1&last={beyond[:8]}... gave no repositories, yet a Link")

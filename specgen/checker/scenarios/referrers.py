@@ -89,6 +89,9 @@ def referrers(ctx: Context) -> None:
         listed = entries(ex)
         expect_entry(listed, typed, TYPED)
         expect_entry(listed, untyped, UNTYPED_CONFIG)
+        digests = [str(m.get("digest")) for m in listed]
+        if sorted(digests) != sorted({digest_of(typed[0]), digest_of(untyped[0])}):
+            raise StepFailed(f"the referrers list {digests}, expected exactly the two artifacts, once each")
         if header(ex, "OCI-Filters-Applied") is not None:
             raise StepFailed(f"OCI-Filters-Applied: {header(ex, 'OCI-Filters-Applied')} on a request with no filter")
     with ctx.check("every PUT with a subject answered OCI-Subject (the registry lists referrers)"):
