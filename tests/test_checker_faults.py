@@ -261,6 +261,119 @@ def manifest_put_wrong_location(req, resp, proxy):
     return None
 
 
+def upload_uuid_mismatch(req, resp, proxy):
+    if req.method == "PATCH" and resp.status_code == 202:
+        return rewrite(resp, set_headers={"Docker-Upload-UUID": "not-this-upload"})
+    return None
+
+
+def completed_upload_still_live(req, resp, proxy):
+    if _is(req, "GET", r"/blobs/uploads/.") and resp.status_code == 404:
+        return rewrite(resp, status=204, body=b"", set_headers={"Range": "0-0", "Location": req.url.path})
+    return None
+
+
+def blob_visible_in_other_repository(req, resp, proxy):
+    if _is(req, "HEAD", r"/never-pushed/blobs/") and resp.status_code == 404:
+        return rewrite(resp, status=200, set_headers={"Content-Length": "512",
+                                                       "Docker-Content-Digest": req.url.path.rsplit("/", 1)[1]})
+    return None
+
+
+def _swallow_second_tag_put(proxy):
+    seen = []
+
+    def handle(request):
+        if request.method == "PUT" and request.url.path.endswith("/manifests/oci-image"):
+            seen.append(request)
+            if len(seen) == 2:  # the move: claim success, keep the old manifest
+                proxy.hits += 1
+                digest = digest_of(request.content)
+                path = request.url.path.rsplit("/", 1)[0] + "/" + digest
+                return httpx.Response(201, headers={"Location": path, "Docker-Content-Digest": digest,
+                                                    "Content-Length": "0"})
+        return FaultProxy.handle_request(proxy, request)
+
+    return handle
+
+
+def error_body_as_text(req, resp, proxy):
+    if resp.status_code == 404 and b'"errors"' in resp.content:
+        return rewrite(resp, set_headers={"Content-Type": "text/plain; charset=utf-8"})
+    return None
+
+
+def referrers_duplicate_entry(req, resp, proxy):
+    if _is(req, "GET", r"/referrers/") and not _query(req) and resp.status_code == 200:
+        doc = json.loads(resp.content)
+        doc["manifests"] = doc["manifests"] + doc["manifests"][:1]
+        return rewrite(resp, body=json.dumps(doc).encode())
+    return None
+
+
+def catalog_link_on_empty_page(req, resp, proxy):
+    if _is(req, "GET", r"/_catalog$") and resp.status_code == 200 and "Link" not in resp.headers:
+        return rewrite(resp, set_headers={"Link": '</v2/_catalog?n=1&last=zzzz>; rel="next"'})
+    return None
+
+
+def tags_link_after_the_end(req, resp, proxy):
+    if _is(req, "GET", r"/tags/list$") and resp.status_code == 200 and not json.loads(resp.content).get("tags"):
+        return rewrite(resp, set_headers={"Link": f'<{req.url.path}?n=2&last=zzzz>; rel="next"'})
+    return None
+
+
+def unsatisfiable_range_whole_blob(req, resp, proxy):
+    if resp.status_code == 416 and req.method == "GET" and "/blobs/" in req.url.path:
+        whole = proxy.forward(httpx.Request("GET", req.url))
+        return rewrite(whole)
+    return None
+
+
+def manifest_get_wrong_content_type(req, resp, proxy):
+    if _is(req, "GET", r"/manifests/") and resp.status_code == 200:
+        return rewrite(resp, set_headers={"Content-Type": "application/json"})
+    return None
+
+
+def head_manifest_length_off_by_one(req, resp, proxy):
+    if _is(req, "HEAD", r"/manifests/") and resp.status_code == 200:
+        return rewrite(resp, set_headers={"Content-Length": str(int(resp.headers["Content-Length"]) - 1)})
+    return None
+
+
+def manifest_put_200(req, resp, proxy):
+    if _is(req, "PUT", r"/manifests/") and resp.status_code == 201:
+        return rewrite(resp, status=200)
+    return None
+
+
+def upload_status_without_range(req, resp, proxy):
+    if _is(req, "GET", r"/blobs/uploads/.") and resp.status_code == 204:
+        return rewrite(resp, drop=("Range",))
+    return None
+
+
+def api_version_wrong(req, resp, proxy):
+    if _path(req) == "/v2/" and resp.status_code == 200:
+        return rewrite(resp, set_headers={"Docker-Distribution-API-Version": "registry/1.0"})
+    return None
+
+
+def tags_drop_one(req, resp, proxy):
+    if _is(req, "GET", r"/tags/list$") and not _query(req) and resp.status_code == 200:
+        doc = json.loads(resp.content)
+        doc["tags"] = doc["tags"][1:]
+        return rewrite(resp, body=json.dumps(doc).encode())
+    return None
+
+
+def chunk_min_length_garbage(req, resp, proxy):
+    if "OCI-Chunk-Min-Length" in resp.headers:
+        return rewrite(resp, set_headers={"OCI-Chunk-Min-Length": "-5"})
+    return None
+
+
 @dataclass(frozen=True)
 class Case:
     fault: Fault
@@ -295,6 +408,21 @@ CASES = [
     Case(ranged_get_wrong_content_range, ("blob-fetch",), r"GET with Range", r"Content-Range"),
     Case(mount_wrong_digest, ("blob-mount",), r"blob-mount / POST \?mount=&from= mounts", r"the request named"),
     Case(manifest_put_wrong_location, ("manifest-oci-image",), r"PUT by tag", r"Location .* names name"),
+    Case(upload_uuid_mismatch, ("blob-chunked",), r"PATCH first chunk", r"Docker-Upload-UUID: not-this-upload"),
+    Case(completed_upload_still_live, ("blob-post-put",), r"the completed upload is unknown", r"expected 404"),
+    Case(blob_visible_in_other_repository, ("blob-fetch",), r"never pushed to", r"expected 404, got 200"),
+    Case(error_body_as_text, ("blob-delete",), r"the deleted blob is unknown", r"Content-Type text/plain"),
+    Case(referrers_duplicate_entry, ("referrers",), r"GET referrers lists both", r"exactly the two artifacts"),
+    Case(catalog_link_on_empty_page, ("catalog",), r"catalog / paginated with last after every", r"yet a Link"),
+    Case(tags_link_after_the_end, ("tags",), r"tags / paginated with last after every tag", r"yet a Link"),
+    Case(unsatisfiable_range_whole_blob, ("blob-fetch",), r"unsatisfiable Range", r"expected 416, got 200"),
+    Case(manifest_get_wrong_content_type, ("manifest-oci-image",), r"GET and HEAD by tag", r"Content-Type"),
+    Case(head_manifest_length_off_by_one, ("manifest-oci-image",), r"GET and HEAD by tag", r"Content-Length: \d+, the content has"),
+    Case(manifest_put_200, ("manifest-oci-image",), r"PUT by tag", r"expected 201, got 200"),
+    Case(upload_status_without_range, ("blob-chunked",), r"GET upload status", r"Range"),
+    Case(api_version_wrong, ("base",), r"base / GET /v2/", r"registry/1.0, expected registry/2.0"),
+    Case(tags_drop_one, ("tags",), r"tags / tags list holds", r"expected \["),
+    Case(chunk_min_length_garbage, ("blob-chunked",), r"POST opens", r"OCI-Chunk-Min-Length: '-5'"),
 ]
 
 
@@ -312,6 +440,30 @@ def test_unbroken_proxy_gives_no_failure(server):
     report = run(server, load_set("oci_v1_1"), transport=proxy)
     assert _failures(report) == []
     assert report.counts()["Pass"] > 100
+
+
+def test_a_tag_that_does_not_move_is_caught(server):
+    proxy = FaultProxy()
+    proxy.handle_request = _swallow_second_tag_put(proxy)  # type: ignore[method-assign]
+    report = run(server, load_set("oci_v1_1"), transport=proxy, only=["manifest-oci-image"], skip=["cleanup"])
+    assert proxy.hits == 1
+    assert [f for f in _failures(report) if "moves it" in f and "did not return the bytes pushed" in f]
+
+
+def test_a_delete_that_deletes_nothing_is_caught(server):
+    proxy = FaultProxy()
+    forward = proxy.handle_request
+
+    def handle(request):
+        if request.method == "DELETE" and "/blobs/sha256:" in request.url.path:
+            proxy.hits += 1
+            return httpx.Response(202, headers={"Content-Length": "0",
+                                                "Docker-Content-Digest": request.url.path.rsplit("/", 1)[1]})
+        return forward(request)
+
+    proxy.handle_request = handle  # type: ignore[method-assign]
+    report = run(server, load_set("oci_v1_1"), transport=proxy, only=["blob-delete"], skip=["cleanup"])
+    assert proxy.hits and [f for f in _failures(report) if "the deleted blob is unknown" in f and "expected 404" in f]
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.fault.__name__ for c in CASES])
