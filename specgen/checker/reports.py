@@ -159,10 +159,12 @@ def to_junit(report: Report) -> str:
             ET.SubElement(case, "skipped", message=g.skip_reason or "not run")
         for c in checks:
             case = ET.SubElement(suite, "testcase", name=c.name, classname=g.name, time=f"{c.duration:.3f}")
+            telling = "\n\n".join("\n".join(excerpt(r)) for r in telling_records(c))
+            text = c.message + ("\n\n" + telling if telling else "")
             if c.status == Status.FAIL:
-                ET.SubElement(case, "failure", message=c.message, type="Fail").text = c.message
+                ET.SubElement(case, "failure", message=elide(c.message, 1000), type="Fail").text = text
             elif c.status == Status.ERROR:
-                ET.SubElement(case, "error", message=c.message, type="Error").text = c.message
+                ET.SubElement(case, "error", message=elide(c.message, 1000), type="Error").text = text
             elif c.status == Status.SKIP:
                 ET.SubElement(case, "skipped", message=c.message)
             ET.SubElement(case, "system-out").text = "\n\n".join(r.transcript() for r in c.records)
