@@ -474,3 +474,36 @@ def test_planted_bug_fails_the_right_check(server, case):
     failures = _failures(report)
     hit = [f for f in failures if re.search(case.check, f) and re.search(case.message, f)]
     assert hit, f"no failure matches {case.check!r} / {case.message!r}; failures: {failures}"
+
+
+def _corrupt_layer(req, resp, proxy):
+    if _is(req, "GET", r"/blobs/sha256:") and resp.status_code == 200 and len(resp.content) == 128:
+        return rewrite(resp, body=bytes(128))  # a layer: same length, other bytes
+    return None
+
+
+def _wrong_manifest_head(req, resp, proxy):
+    if _is(req, "HEAD", r"/manifests/sha256:") and resp.status_code == 200:
+        return rewrite(resp, set_headers={"Docker-Content-Digest": OTHER})
+    return None
+
+
+@pytest.fixture(scope="module")
+def pushed_image(server) -> str:
+    pushed = run(server, load_set("oci_v1_1"), only=["manifest-oci-index"], skip=["cleanup"])
+    return f"{pushed.repository}:oci-index"
+
+
+def test_read_only_run_of_the_unbroken_proxy_passes(server, pushed_image):
+    assert _failures(run(server, load_set("oci_v1_1"), read_only=pushed_image, transport=FaultProxy())) == []
+
+
+@pytest.mark.parametrize(("fault", "check", "message"), [
+    (_corrupt_layer, "pull-image / every manifest", "bytes that are not the blob"),
+    (_wrong_manifest_head, "pull-image / GET and HEAD it by digest", "Docker-Content-Digest"),
+])
+def test_read_only_run_catches_planted_bugs(server, pushed_image, fault, check, message):
+    proxy = FaultProxy(fault)
+    failures = _failures(run(server, load_set("oci_v1_1"), read_only=pushed_image, transport=proxy))
+    assert proxy.hits
+    assert [f for f in failures if check in f and message in f], failures

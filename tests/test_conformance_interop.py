@@ -202,3 +202,29 @@ def test_check_hints_at_the_set_docker_registry_answers_fit(docker_registry, cap
     assert len(hints) == 1
     better, theirs, ours, suggested = hints[0]
     assert better == suggested == "oci_v1_1" and int(theirs) < int(ours)
+
+
+def test_read_only_run_checks_an_image_without_writing(specgen_server_shared):
+    """--read-only: after a run that keeps what it pushed, a read-only run of its index (and of an
+    image by digest) passes and sends nothing but GET and HEAD."""
+    url = specgen_server_shared(set="oci_v1_1")
+    pushed = run(url, load_set("oci_v1_1"), only=["manifest-oci-index", "referrers"], skip=["cleanup"])
+    assert pushed.status <= Status.SKIP
+    for image in (f"{pushed.repository}:oci-index", f"{pushed.repository}:subject"):
+        report = run(url, load_set("oci_v1_1"), read_only=image)
+        failed = [f"{g} / {c.name}: {c.message}" for g, c in _failures(report)]
+        assert failed == [], "\n".join(failed)
+        assert [g.name for g in report.groups] == ["base", "pull-image", "pull-tags", "pull-catalog",
+                                                   "pull-referrers", "pull-errors"]
+        methods = {r.method for g in report.groups for c in g.checks for r in c.records}
+        assert methods <= {"GET", "HEAD"}
+        blobs = [r for g in report.groups for c in g.checks for r in c.records if "/blobs/sha256:" in r.url]
+        assert len(blobs) >= 4  # configs and layers reached through the index
+
+
+def test_read_only_run_against_docker_registry(docker_registry):
+    """A read-only run of an image distribution 2.8.2 holds fails only where a push run does."""
+    pushed = run(docker_registry, load_set("registry_v2"), only=["manifest-oci-image"], skip=["cleanup"])
+    report = run(docker_registry, load_set("registry_v2"), read_only=f"{pushed.repository}:oci-image")
+    assert _unexplained(report, GO_DEPARTURES) == []
+    assert {r.method for g in report.groups for c in g.checks for r in c.records} <= {"GET", "HEAD"}
