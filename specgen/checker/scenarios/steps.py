@@ -46,7 +46,8 @@ def start_upload(ctx: Context, repo: str | None = None) -> str:
     repo = repo or ctx.repo
     ex = ctx.call("POST", ctx.urls.blob_upload(repo), expect=202)
     url = location_route(ex, ctx.dset, BLOB_UPLOAD_CHUNK, name=repo)  # observe() put it in the ledger
-    expect_range(ex, 0) if header(ex, "Range") is not None else None
+    if header(ex, "Range") is not None:
+        expect_range(ex, -1)
     note_chunk_min(ctx, ex)
     return url
 
@@ -119,8 +120,7 @@ def patch(
     before = sent if sent is not None else start
     if before is not None:
         expect_range(ex, before + len(chunk) - 1)
-    found = urlsplit(url).path
-    return location_route(ex, ctx.dset, BLOB_UPLOAD_CHUNK, name=_upload_repo(ctx, found))
+    return location_route(ex, ctx.dset, BLOB_UPLOAD_CHUNK, name=_upload_repo(ctx, urlsplit(url).path))
 
 
 def _upload_repo(ctx: Context, path: str) -> str:

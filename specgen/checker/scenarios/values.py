@@ -38,7 +38,8 @@ def expect_length(ex: Exchange, size: int) -> None:
 
 
 def expect_range(ex: Exchange, end: int) -> None:
-    """An upload's ``Range`` is ``0-<last byte received>`` (``0-0`` before any byte, as distribution)."""
+    """An upload's ``Range`` is ``0-<end>``, the last byte received (``end`` -1, nothing yet, is
+    ``0-0``, as distribution sends)."""
     want = f"0-{max(end, 0)}"
     got = header(ex, "Range")
     if got is None:
