@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from urllib.parse import unquote, urlsplit
 
 from specgen.checker.context import DECLINED
 from specgen.checker.results import Check, Record, Report, Status
@@ -38,6 +39,22 @@ def where_of(message: str) -> str:
         return "/".join(m.group(0).rstrip(": ").split("/")[:2])
     m = _REQUEST.match(message)
     return m.group(0).split(" ")[0] if m else ""
+
+
+def elide_url(url: str) -> str:
+    """A URL for a terminal: its path and query (the registry is named once, above), each long
+    segment or query value shortened in the middle, so what differs stays readable."""
+    split = urlsplit(url)
+
+    def short(part: str, keep: int) -> str:
+        part = _LONG_RUN.sub(lambda m: f"{m.group(1) * 3}…({len(m.group(0))} chars)", part)
+        return part if len(part) <= 2 * keep + 1 else f"{part[:keep]}…{part[-keep:]}"
+
+    path = "/".join(short(seg, 12) for seg in split.path.split("/"))
+    query = "&".join(
+        f"{k}={short(unquote(v), 8)}" for k, v in (p.partition("=")[::2] for p in split.query.split("&") if p)
+    )
+    return path + (f"?{query}" if query else "")
 
 
 def cause_of(message: str, repo: str = "") -> str:
@@ -97,24 +114,31 @@ def telling_records(check: Check, most: int = 2) -> list[Record]:
     return (bad or check.records[-1:])[:most]
 
 
-def excerpt(record: Record, body_width: int = 200) -> list[str]:
-    """Request line, status with the headers that matter, and the start of the body."""
-    lines = [f"> {record.method} {elide(record.url, 140)}"]
+def excerpt(record: Record, known: str = "", body_width: int = 200) -> list[str]:
+    """Request line (the path and query, elided), the request and response headers that matter,
+    the start of the body, the findings not already in ``known`` (the check's message) and the
+    descriptor."""
+    lines = [f"> {record.method} {elide_url(record.url)}"]
     keep = ("content-type", "content-length", "content-range", "range", "location", "link",
             "docker-content-digest", "docker-upload-uuid", "oci-subject", "oci-filters-applied",
-            "docker-distribution-api-version", "www-authenticate")
-    sent = [f"{k}: {elide(v, 100)}" for k, v in record.request_headers if k.lower() in ("content-range", "range", "accept")]
+            "oci-chunk-min-length", "docker-distribution-api-version", "www-authenticate")
+    sent = [f"{k}: {elide(v, 100)}" for k, v in record.request_headers if k.lower() in ("content-range", "range")]
     if sent:
         lines.append("> " + ", ".join(sent))
-    got = [f"{k}: {elide(v, 100)}" for k, v in record.response_headers if k.lower() in keep]
+    got = [
+        f"{k}: {elide_url(v) if k.lower() in ('location', 'link') and '://' in v else elide(v, 100)}"
+        for k, v in record.response_headers
+        if k.lower() in keep
+    ]
     lines.append(f"< {record.status or '(no answer)'}" + (f"  {', '.join(got)}" if got else ""))
     if record.body and record.method != "HEAD":
         from specgen.checker.results import preview
 
         lines.append("< " + elide(preview(record.body, 4096).replace("\n", " "), body_width))
     for f in record.findings:
-        if f.severity == "error":
-            lines.append(f"! {elide(f.path + ': ' + f.message, 200)}")
+        text = f"{f.path}: {f.message}"
+        if f.severity == "error" and text not in known:
+            lines.append(f"! {elide(text, 200)}")
     if record.descriptor:
         lines.append(f"= {record.descriptor}")
     return lines

@@ -12,6 +12,9 @@ from specgen.checker.diagnosis import departures, elide, excerpt, failing_checks
 from specgen.checker.results import Check, Report, Status
 from specgen.model import DescriptorSet
 
+#: A failing check shows at most this many parts of its message in the terminal (all with -v).
+MOST_PARTS = 6
+
 _MARK = {Status.PASS: "PASS", Status.SKIP: "SKIP", Status.FAIL: "FAIL", Status.ERROR: "ERROR"}
 
 
@@ -30,10 +33,14 @@ def summary_text(
         out += ["", f"Failures ({len(failing)}):"]
     for group, check in failing:
         out += ["", f"{_MARK[check.status]:5} {group} / {check.name}"]
-        out += [f"      {elide(part, 240)}" for part in check.message.split("; ")]
+        parts = check.message.split("; ")
+        shown = parts if verbose else parts[:MOST_PARTS]
+        out += [f"      {elide(part, 240)}" for part in shown]
+        if len(parts) > len(shown):
+            out.append(f"      ... and {len(parts) - len(shown)} more (-v, or the transcripts file)")
         records = check.records if verbose else telling_records(check)
         for record in records:
-            text = record.transcript().splitlines() if verbose else excerpt(record)
+            text = record.transcript().splitlines() if verbose else excerpt(record, check.message)
             out += ["      " + line for line in text]
     skipped: list[tuple[str, Check | None]] = [
         (g.name, c) for g in report.groups for c in g.checks if c.status == Status.SKIP
@@ -159,7 +166,7 @@ def to_junit(report: Report) -> str:
             ET.SubElement(case, "skipped", message=g.skip_reason or "not run")
         for c in checks:
             case = ET.SubElement(suite, "testcase", name=c.name, classname=g.name, time=f"{c.duration:.3f}")
-            telling = "\n\n".join("\n".join(excerpt(r)) for r in telling_records(c))
+            telling = "\n\n".join("\n".join(excerpt(r, c.message)) for r in telling_records(c))
             text = c.message + ("\n\n" + telling if telling else "")
             if c.status == Status.FAIL:
                 ET.SubElement(case, "failure", message=elide(c.message, 1000), type="Fail").text = text
