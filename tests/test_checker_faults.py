@@ -374,6 +374,13 @@ def chunk_min_length_garbage(req, resp, proxy):
     return None
 
 
+def location_on_another_host(req, resp, proxy):
+    if _is(req, "POST", r"/blobs/uploads/$") and resp.status_code == 202:
+        path = resp.headers["Location"].split("/v2/", 1)[1]
+        return rewrite(resp, set_headers={"Location": f"http://registry.invalid/v2/{path}"})
+    return None
+
+
 @dataclass(frozen=True)
 class Case:
     fault: Fault
@@ -422,6 +429,7 @@ CASES = [
     Case(upload_status_without_range, ("blob-chunked",), r"GET upload status", r"Range"),
     Case(api_version_wrong, ("base",), r"base / GET /v2/", r"registry/1.0, expected registry/2.0"),
     Case(tags_drop_one, ("tags",), r"tags / tags list holds", r"expected \["),
+    Case(location_on_another_host, ("blob-post-put",), r"POST opens", r"another server"),
     Case(chunk_min_length_garbage, ("blob-chunked",), r"POST opens", r"OCI-Chunk-Min-Length: '-5'"),
 ]
 

@@ -55,6 +55,8 @@ def location_route(ex: Exchange, dset: DescriptorSet, route: str, **variables: s
     if not loc:
         raise StepFailed(f"{ex.method} answered {ex.status} without a Location")
     url = urljoin(ex.url, loc)
+    if urlsplit(url)[:2] != urlsplit(ex.url)[:2]:
+        raise StepFailed(f"Location {loc!r} leads to another server than the one asked ({urlsplit(ex.url).netloc})")
     found = match_route(dset, urlsplit(url).path)
     if found is None or found[0].name != route:
         raise StepFailed(f"Location {loc!r} is not a {route} URL")
