@@ -381,6 +381,13 @@ def location_on_another_host(req, resp, proxy):
     return None
 
 
+def referrers_404_though_announced(req, resp, proxy):
+    if _is(req, "GET", r"/referrers/") and resp.status_code == 200:
+        body = json.dumps({"errors": [{"code": "NAME_UNKNOWN", "message": "repository name not known"}]}).encode()
+        return rewrite(resp, status=404, body=body, set_headers={"Content-Type": "application/json"})
+    return None
+
+
 @dataclass(frozen=True)
 class Case:
     fault: Fault
@@ -429,6 +436,7 @@ CASES = [
     Case(upload_status_without_range, ("blob-chunked",), r"GET upload status", r"Range"),
     Case(api_version_wrong, ("base",), r"base / GET /v2/", r"registry/1.0, expected registry/2.0"),
     Case(tags_drop_one, ("tags",), r"tags / tags list holds", r"expected \["),
+    Case(referrers_404_though_announced, ("referrers",), r"GET referrers of the missing subject", r"expected 200, got 404"),
     Case(location_on_another_host, ("blob-post-put",), r"POST opens", r"another server"),
     Case(chunk_min_length_garbage, ("blob-chunked",), r"POST opens", r"OCI-Chunk-Min-Length: '-5'"),
 ]
@@ -515,3 +523,18 @@ def test_read_only_run_catches_planted_bugs(server, pushed_image, fault, check, 
     failures = _failures(run(server, load_set("oci_v1_1"), read_only=pushed_image, transport=proxy))
     assert proxy.hits
     assert [f for f in failures if check in f and message in f], failures
+
+
+def test_a_registry_without_referrers_api_is_a_skip_not_a_failure(server):
+    """Optional features a registry may decline are Skip with the reason, never Fail: no OCI-Subject
+    and a declared 404 for referrers is a registry without the referrers API."""
+
+    def no_referrers(req, resp, proxy):
+        return subject_missing(req, resp, proxy) or referrers_404_though_announced(req, resp, proxy)
+
+    proxy = FaultProxy(no_referrers)
+    report = run(server, load_set("oci_v1_1"), transport=proxy, only=["referrers"], skip=["cleanup"])
+    assert proxy.hits and _failures(report) == []
+    group = report.groups[-1]
+    assert group.name == "referrers" and group.status == Status.SKIP
+    assert "no referrers API" in group.checks[-1].message
