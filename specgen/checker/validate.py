@@ -476,7 +476,8 @@ def check_content_type(ex: Exchange, t: Target, path: str) -> Iterator[Finding]:
     if got is None or bodies.base_media_type(got) != bodies.base_media_type(declared):
         # an error envelope announced as something else is one clients cannot read as one
         severity = "error" if t.response.error_codes and ex.status >= 400 else "warning"
-        yield Finding(severity, path, f"body sent as Content-Type {got or '(none)'}, declared {declared}")
+        sent = bodies.base_media_type(got) if got else "(none)"  # no "; ": it separates findings
+        yield Finding(severity, path, f"body sent as Content-Type {sent}, declared {declared}")
 
 
 def check_body_schema(ex: Exchange, t: Target, path: str, dset: DescriptorSet) -> Iterator[Finding]:
