@@ -228,3 +228,20 @@ def test_read_only_run_against_docker_registry(docker_registry):
     report = run(docker_registry, load_set("registry_v2"), read_only=f"{pushed.repository}:oci-image")
     assert _unexplained(report, GO_DEPARTURES) == []
     assert {r.method for g in report.groups for c in g.checks for r in c.records} <= {"GET", "HEAD"}
+
+
+def test_cli_names_the_transcripts_and_prints_failures_first(docker_registry, tmp_path, capsys):
+    transcripts = tmp_path / "t.log"
+    code = main(["check", docker_registry, "--set", "registry_v2", "--only", "tags", "--transcripts", str(transcripts)])
+    out = capsys.readouterr().out
+    assert code == 1
+    assert f"transcripts of every exchange: {transcripts} (-v prints those of failures)" in out
+    assert out.index("Failures (") < out.index("Distinct departures") < out.index("FAIL: ")
+    assert "descriptor  " not in out  # no coverage table unless asked
+    text = transcripts.read_text()
+    first = text.split("\n== ", 2)[1]
+    assert first.startswith("FAIL tags / ") and "> GET " in text and "< 200" in text
+    assert main(["check", docker_registry, "--set", "registry_v2", "--only", "tags", "-v", "--coverage",
+                 "--transcripts", str(transcripts)]) == 1
+    out = capsys.readouterr().out
+    assert "> user-agent: specgen-check" in out and "descriptor  " in out
