@@ -83,7 +83,7 @@ def preflight(session: Session, credentials: bool, url: str) -> list[str]:
     except UserError as exc:
         raise UserError(f"cannot reach a registry at {session.base_url}: {exc}") from None
     headers = {k.lower(): v for k, v in ex.response_headers.items()}
-    notes = []
+    notes: list[str] = []
     if ex.status == 401:
         if "www-authenticate" not in headers:
             raise UserError(f"{url} answered 401 without a WWW-Authenticate challenge: not a V2 registry?")
