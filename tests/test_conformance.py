@@ -210,6 +210,9 @@ def test_response_anchors_are_the_api_reference_ids(registry_v2):
         anchor = response_anchor(registry_v2, descriptor)
         assert anchor and f'id="{anchor}"' in page, descriptor
     assert response_anchor(registry_v2, "nosuch/GET/-/200") is None
+    # an undeclared status links to its request, which lists the declared ones
+    anchor = response_anchor(registry_v2, "blob-upload/POST/Initiate Monolithic Blob Upload/202")
+    assert anchor and anchor.startswith("blob-upload-post-") and f'id="{anchor}"' in page
 
 
 def test_only_and_skip_refuse_names_matching_no_group(capsys):

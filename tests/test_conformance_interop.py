@@ -135,13 +135,28 @@ def test_html_report_opens_in_chromium_with_each_transcript(go_report, tmp_path)
                     title: document.title};""")
         assert counts["checks"] == sum(len(g["checks"]) for g in doc["groups"])
         assert counts["pres"] == records
-        # open a failed check and its group: its transcript becomes visible and names the descriptor
+        # failures are open from the start: a failed check's transcript is visible and names the
+        # descriptor, with a link to its response in the API reference
         shown = browser.execute("""
             const c = document.querySelector('details.check[data-status="Fail"]');
-            c.open = true; c.closest('details.group').open = true;
             const pre = c.querySelector('pre.transcript');
-            return {h: pre.getBoundingClientRect().height, text: pre.innerText};""")
+            const link = c.querySelector('a.api');
+            return {h: pre.getBoundingClientRect().height, text: pre.innerText,
+                    href: link ? link.getAttribute('href') : ''};""")
         assert shown["h"] > 0 and "= descriptor " in shown["text"] and shown["text"].startswith("> ")
+        assert re.search(r"api\.html#[a-z0-9-]+-(get|head|put|post|patch|delete)-\d+(-(success|failure)-\d+)?$",
+                         shown["href"])
+        # the failures-only view (on, since something failed) shows failing checks only
+        views = browser.execute("""
+            const visible = () => [...document.querySelectorAll('details.check')]
+                .filter(d => d.getClientRects().length > 0 && d.closest('details.group').open
+                             && d.closest('details.group').getClientRects().length > 0).length;
+            const box = document.getElementById('failures-only');
+            const only = visible(); box.click();
+            document.querySelectorAll('details.group').forEach(g => g.open = true);
+            return {only: only, all: visible(), checked: box.checked};""")
+        failing = sum(1 for g in doc["groups"] for c in g["checks"] if c["status"] in ("Fail", "Error"))
+        assert views["only"] == failing and views["all"] == counts["checks"] and not views["checked"]
         assert browser.console_errors() == []
     finally:
         browser.close()

@@ -16,8 +16,9 @@ from specgen.naming import slug
 
 def response_anchor(dset: DescriptorSet, descriptor: str) -> str | None:
     """The api.html anchor (without ``#``) of ``descriptor``, a ``route/METHOD/request/response``
-    path as exchanges record it; None when the set has no such response. The template's scheme:
-    ``<route>-<method>-<n>`` per request, ``-success-<n>`` / ``-failure-<n>`` per response."""
+    path as exchanges record it: the response's, or its request's when the status is undeclared;
+    None when the set has no such request. The template's scheme: ``<route>-<method>-<n>`` per
+    request, ``-success-<n>`` / ``-failure-<n>`` per response."""
     parts = descriptor.split("/", 3)
     if len(parts) != 4:
         return None
@@ -32,12 +33,13 @@ def response_anchor(dset: DescriptorSet, descriptor: str) -> str | None:
         for i, req in enumerate(method.requests or ()):
             if request_label(method, i) != request:
                 continue
+            anchor = f"{slug(route.name)}-{slug(method.method)}-{i + 1}"
             kinds = {True: 0, False: 0}
             for label, _resp, ok in responses_of(req):
                 kinds[ok] += 1
                 if label == response:
-                    kind = "success" if ok else "failure"
-                    return f"{slug(route.name)}-{slug(method.method)}-{i + 1}-{kind}-{kinds[ok]}"
+                    return f"{anchor}-{'success' if ok else 'failure'}-{kinds[ok]}"
+            return anchor  # a status the request does not declare: its request, which lists them
     return None
 
 
