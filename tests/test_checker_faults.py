@@ -388,6 +388,14 @@ def referrers_404_though_announced(req, resp, proxy):
     return None
 
 
+def referrers_not_an_index(req, resp, proxy):
+    if _is(req, "GET", r"/referrers/") and resp.status_code == 200:
+        doc = json.loads(resp.content)
+        doc["mediaType"] = "application/json"
+        return rewrite(resp, body=json.dumps(doc).encode())
+    return None
+
+
 @dataclass(frozen=True)
 class Case:
     fault: Fault
@@ -437,6 +445,7 @@ CASES = [
     Case(api_version_wrong, ("base",), r"base / GET /v2/", r"registry/1.0, expected registry/2.0"),
     Case(tags_drop_one, ("tags",), r"tags / tags list holds", r"expected \["),
     Case(referrers_404_though_announced, ("referrers",), r"GET referrers of the missing subject", r"expected 200, got 404"),
+    Case(referrers_not_an_index, ("referrers",), r"GET referrers", r"not an image index"),
     Case(location_on_another_host, ("blob-post-put",), r"POST opens", r"another server"),
     Case(chunk_min_length_garbage, ("blob-chunked",), r"POST opens", r"OCI-Chunk-Min-Length: '-5'"),
 ]

@@ -12,7 +12,7 @@ from specgen.checker.scenarios.scenario import Decline, has_route, scenario
 from specgen.checker.scenarios.steps import Manifest, header, image, push_blob, put_manifest, random_digest
 from specgen.checker.validate import Exchange
 from specgen.distribution.digest import digest_of
-from specgen.distribution.mediatypes import OCI_EMPTY, OCI_MANIFEST
+from specgen.distribution.mediatypes import OCI_EMPTY, OCI_INDEX, OCI_MANIFEST
 from specgen.distribution.routenames import REFERRERS
 
 TYPED = "application/vnd.specgen.check.typed"
@@ -37,7 +37,14 @@ def artifact(
 
 
 def entries(ex: Exchange) -> list[dict]:
-    manifests = json.loads(ex.body).get("manifests")
+    """The referrers answer's entries; it must be an image index (schemaVersion 2, its mediaType)."""
+    doc = json.loads(ex.body)
+    if doc.get("schemaVersion") != 2 or doc.get("mediaType") != OCI_INDEX:
+        raise StepFailed(
+            f"the referrers answer is not an image index: schemaVersion {doc.get('schemaVersion')!r}, "
+            f"mediaType {doc.get('mediaType')!r}"
+        )
+    manifests = doc.get("manifests")
     if not isinstance(manifests, list):
         raise StepFailed("the referrers answer has no manifests list")
     return [m for m in manifests if isinstance(m, dict)]
