@@ -135,15 +135,106 @@ def test_json_and_html_reports():
     assert doc["groups"][1]["checks"][0]["exchanges"][0]["descriptor"].startswith("base/GET")
     html = reports.to_html(_report())
     assert html.startswith("<!DOCTYPE html>") and "boom &lt;&amp;&gt;" in html
-    assert html.count('<pre class="transcript">') == 4
+    assert html.count('<pre class="transcript">') == 4  # each once, though failures are also listed first
     assert "needs a rate-limited registry" in html
 
 
-def test_summary_lists_failures_and_coverage():
+def test_summary_lists_failures_first_and_coverage_only_on_request():
     text = reports.summary_text(_report())
-    assert "FAIL  blob" in text and "header Content-Range is missing" in text
-    assert "429" in text and "needs a rate-limited registry" in text
+    assert "FAIL  blob / PUT completes" in text and "header Content-Range is missing" in text
+    assert text.index("Failures (2):") < text.index("Skipped") < text.index("Distinct departures")
+    assert "> GET /v2/" in text and "< 401" in text  # the exchange that shows it
+    assert "needs a rate-limited registry" not in text  # the coverage table only with --coverage
+    assert "needs a rate-limited registry" in reports.summary_text(_report(), coverage_table=True)
     assert text.splitlines()[-1].startswith("ERROR: 3 pass, 3 skip, 1 fail, 1 error")
+    # each group once: no group line of its own (the progress printed those)
+    assert not [line for line in text.splitlines() if line.strip() in ("PASS  base", "FAIL  blob")]
+    verbose = reports.summary_text(_report(), verbose=True, transcripts="/tmp/t.log")
+    assert "< WWW-Authenticate: Bearer" in verbose and "transcripts of every exchange: /tmp/t.log" in verbose
+
+
+def _many_failures() -> Report:
+    long_url = "http://r/v2/specgen-conformance/x/" + "n" * 300 + "/manifests/latest"
+    checks = []
+    for i in range(15):
+        rec = Record("PUT", f"http://r/v2/specgen-conformance/x/blobs/uploads/{i}?digest=sha256:{i:064x}", [], b"",
+                     201, [("Content-Length", "0")], b"")
+        checks.append(Check(f"push {i}", Status.FAIL,
+                            "blob-upload-chunk/PUT/-/201 Upload Complete: declared header Content-Range is missing",
+                            [rec]))
+    body = json.dumps({"errors": [{"code": "UNKNOWN", "detail": "x" * 5000}]}).encode()
+    big = Record("GET", long_url, [], b"", 500, [("Content-Type", "application/json")], body)
+    checks.append(Check("invalid name", Status.FAIL,
+                        f"GET {long_url[8:]}: expected 400 NAME_INVALID, got 500 UNKNOWN; "
+                        f"PUT {long_url[8:]}: expected 400 NAME_INVALID, got 500 UNKNOWN", [big]))
+    return Report("http://r", "registry_v2", "specgen-conformance/x", [Group("g", checks=checks)])
+
+
+def test_departures_are_grouped_by_cause_with_counts_and_checks():
+    from specgen.checker.diagnosis import departures
+
+    causes = departures(_many_failures())
+    assert [d.count for d in causes] == [15, 2]
+    assert len(causes[0].checks) == 15 and causes[1].where == ["GET", "PUT"]
+    text = reports.summary_text(_many_failures())
+    assert text.count("declared header Content-Range is missing") == 15 + 1  # each failure, and once in the summary
+    assert "Distinct departures: 2 cause(s) over 16 failing check(s)" in text
+    assert max(len(line) for line in text.splitlines()) < 400  # long names and bodies elided
+    assert "(300 chars)" in text
+
+
+def test_a_page_message_does_not_contradict_itself():
+    from specgen.checker.scenarios.steps import _brief
+
+    assert _brief([f"r{i}" for i in range(7)]) == "7 entries: 'r0', 'r1', 'r2', 'r3', ..."
+    assert _brief([]) == "no entries"
+
+
+def test_html_report_opens_failures_links_them_and_has_a_failures_only_view(registry_v2):
+    html = reports.to_html(_report(), registry_v2)
+    assert '<section id="failures">' in html and 'href="#check-2"' in html
+    assert 'id="check-2" data-status="Fail" open' in html
+    assert '<input type="checkbox" id="failures-only" checked>' in html
+    assert "#failures-only:checked ~ #results" in html
+    # each exchange with a descriptor links to its response in the API reference
+    assert 'api.html#base-get-1-failure-' in html
+
+
+def test_response_anchors_are_the_api_reference_ids(registry_v2):
+    from specgen.checker.apilinks import response_anchor
+    from specgen.layout import BUILD
+
+    page = (BUILD / "registry_v2" / "api.html").read_text(encoding="utf-8")
+    for descriptor in ("blob-upload-chunk/PUT/-/201 Upload Complete", "tags/GET/Tags Paginated/200",
+                       "manifest/GET/-/404 No Such Repository Error", "base/GET/-/401 Authentication Required"):
+        anchor = response_anchor(registry_v2, descriptor)
+        assert anchor and f'id="{anchor}"' in page, descriptor
+    assert response_anchor(registry_v2, "nosuch/GET/-/200") is None
+    # an undeclared status links to its request, which lists the declared ones
+    anchor = response_anchor(registry_v2, "blob-upload/POST/Initiate Monolithic Blob Upload/202")
+    assert anchor and anchor.startswith("blob-upload-post-") and f'id="{anchor}"' in page
+
+
+def test_only_and_skip_refuse_names_matching_no_group(capsys):
+    assert main(["check", "http://127.0.0.1:1", "--only", "nosuch*"]) == 2
+    assert "--only 'nosuch*' matches no group" in capsys.readouterr().err
+    assert main(["check", "http://127.0.0.1:1", "--skip", "blob-nope"]) == 2
+    assert "--skip 'blob-nope' matches no group" in capsys.readouterr().err
+    assert main(["check", "http://127.0.0.1:1", "--read-only", "Bad Ref"]) == 2
+    assert "is not an image reference" in capsys.readouterr().err
+    assert main(["check", "http://127.0.0.1:1", "--read-only", "repo"]) == 2
+    assert "names no tag or digest" in capsys.readouterr().err
+
+
+def test_list_prints_groups_and_their_checks(capsys):
+    from specgen.checker.scenarios import SCENARIOS
+
+    assert main(["check", "--list"]) == 0
+    out = capsys.readouterr().out
+    for sc in SCENARIOS:
+        assert f"{sc.name}: " in out
+    assert "    PATCH first chunk" in out and "    tags list holds them in lexical order" in out
+    assert "pull-image: " in out and "[--read-only runs only]" in out
 
 
 # -- CLI errors: exit 2 and a message, never a traceback --------------------------------------------

@@ -30,15 +30,26 @@ GO_DEPARTURES = {
     "G4": r"Initiate Monolithic Blob Upload/202: status 202 not declared|POST \S+/blobs/uploads/: expected (201|400 DIGEST_INVALID), got 202",
     "G5": r"Mount Blob/202: status 202 not declared",
     "G6": r"manifest/GET/-/404 No Such Repository Error: error code 'MANIFEST_UNKNOWN' not declared",
-    "G7": r"manifest/PUT/-/400 Invalid Manifest: error code 'MANIFEST_BLOB_UNKNOWN' not declared",
+    "G7": r"manifest/PUT/-/400 Invalid Manifest: error code 'MANIFEST_BLOB_UNKNOWN' not declared"
+          r"|expected 201, got 400 MANIFEST_BLOB_UNKNOWN$",
     "G8": r"error code 'BLOB_UPLOAD_INVALID' not declared for this response \(declared: BLOB_UPLOAD_UNKNOWN\)"
           r"|expected error code [A-Za-z_ ]+, got BLOB_UPLOAD_INVALID",
     "G9": r"/500: status 500 not declared|got 500( UNKNOWN)?$",
     "G10": r"malformed HTTP response: RemoteProtocolError: peer closed connection without sending complete message body",
     "G11": r"expected 416, got 202",
-    "G12": r"a page asked with n=1 holds \d+ entries",
+    "G12": r"page 1 \(.*\) holds \d+ entries, more than n=\d|n=2&last=\S+ gave \[|n=2&last=\S+ \(the last tag\) gave \[",
     "G13": r"expected 400 PAGINATION_NUMBER_INVALID, got 200",
+    "G14": r"tags list is not in lexical order",
+    "G15": r"201 Upload Complete: header Docker-Content-Digest: is sha256, but the request named a sha512 digest"
+           r"|Location '\S+' names digest 'sha256:\w+', expected 'sha512:",
+    "G16": r"manifest/PUT/-/400 Invalid Manifest: error code 'DIGEST_INVALID' not declared"
+           r"|PUT \S+/manifests/sha512:\S+: expected 201, got 400 DIGEST_INVALID",
+    "G17": r"expected 201, got 500 UNKNOWN UNKNOWN MANIFEST_BLOB_UNKNOWN",
+    "G18": r"catalog/GET/Catalog Fetch( Paginated)?/200: declared header Content-Length is missing",
 }
+#: Departures that show only in some states of the registry (G18: once its catalog outgrows the
+#: 2 KiB Go's HTTP server buffers before it sends headers, so the session's earlier tests decide).
+GO_CONDITIONAL = {"G18"}
 
 
 def _failures(report):
@@ -73,7 +84,7 @@ def test_go_registry_failures_are_all_documented_departures(docker_registry):
     assert _unexplained(report, GO_DEPARTURES) == []
     seen = {k for k, p in GO_DEPARTURES.items() for _, c in _failures(report) if re.search(p, c.message)}
     # every documented departure still shows (else the docs and this table are stale)
-    assert seen == set(GO_DEPARTURES), f"documented but not seen: {set(GO_DEPARTURES) - seen}"
+    assert seen >= set(GO_DEPARTURES) - GO_CONDITIONAL, f"documented but not seen: {set(GO_DEPARTURES) - seen}"
     doc = DOCS.read_text(encoding="utf-8")
     for key in GO_DEPARTURES:
         assert re.search(rf"^\| {key} \|", doc, re.M), f"{key} is not explained in docs/conformance.md"
@@ -124,13 +135,28 @@ def test_html_report_opens_in_chromium_with_each_transcript(go_report, tmp_path)
                     title: document.title};""")
         assert counts["checks"] == sum(len(g["checks"]) for g in doc["groups"])
         assert counts["pres"] == records
-        # open a failed check and its group: its transcript becomes visible and names the descriptor
+        # failures are open from the start: a failed check's transcript is visible and names the
+        # descriptor, with a link to its response in the API reference
         shown = browser.execute("""
             const c = document.querySelector('details.check[data-status="Fail"]');
-            c.open = true; c.closest('details.group').open = true;
             const pre = c.querySelector('pre.transcript');
-            return {h: pre.getBoundingClientRect().height, text: pre.innerText};""")
+            const link = c.querySelector('a.api');
+            return {h: pre.getBoundingClientRect().height, text: pre.innerText,
+                    href: link ? link.getAttribute('href') : ''};""")
         assert shown["h"] > 0 and "= descriptor " in shown["text"] and shown["text"].startswith("> ")
+        assert re.search(r"api\.html#[a-z0-9-]+-(get|head|put|post|patch|delete)-\d+(-(success|failure)-\d+)?$",
+                         shown["href"])
+        # the failures-only view (on, since something failed) shows failing checks only
+        views = browser.execute("""
+            const visible = () => [...document.querySelectorAll('details.check')]
+                .filter(d => d.getClientRects().length > 0 && d.closest('details.group').open
+                             && d.closest('details.group').getClientRects().length > 0).length;
+            const box = document.getElementById('failures-only');
+            const only = visible(); box.click();
+            document.querySelectorAll('details.group').forEach(g => g.open = true);
+            return {only: only, all: visible(), checked: box.checked};""")
+        failing = sum(1 for g in doc["groups"] for c in g["checks"] if c["status"] in ("Fail", "Error"))
+        assert views["only"] == failing and views["all"] == counts["checks"] and not views["checked"]
         assert browser.console_errors() == []
     finally:
         browser.close()
@@ -138,9 +164,9 @@ def test_html_report_opens_in_chromium_with_each_transcript(go_report, tmp_path)
 
 def test_htpasswd_registry_with_and_without_credentials(docker_registry_htpasswd, capsys):
     url, user, password = docker_registry_htpasswd
-    assert main(["check", url, "--set", "registry_v2", "--only", "none"]) == 2
+    assert main(["check", url, "--set", "registry_v2", "--only", "base"]) == 2
     assert "requires authentication" in capsys.readouterr().err
-    assert main(["check", url, "--set", "registry_v2", "--user", user, "--password", "wrong", "--only", "x"]) == 2
+    assert main(["check", url, "--set", "registry_v2", "--user", user, "--password", "wrong", "--only", "base"]) == 2
     assert "rejected the credentials" in capsys.readouterr().err
     report = run(url, load_set("registry_v2"), user=user, password=password,
                  only=["base", "blob-post-put", "tags"])
@@ -191,3 +217,46 @@ def test_check_hints_at_the_set_docker_registry_answers_fit(docker_registry, cap
     assert len(hints) == 1
     better, theirs, ours, suggested = hints[0]
     assert better == suggested == "oci_v1_1" and int(theirs) < int(ours)
+
+
+def test_read_only_run_checks_an_image_without_writing(specgen_server_shared):
+    """--read-only: after a run that keeps what it pushed, a read-only run of its index (and of an
+    image by digest) passes and sends nothing but GET and HEAD."""
+    url = specgen_server_shared(set="oci_v1_1")
+    pushed = run(url, load_set("oci_v1_1"), only=["manifest-oci-index", "referrers"], skip=["cleanup"])
+    assert pushed.status <= Status.SKIP
+    for image in (f"{pushed.repository}:oci-index", f"{pushed.repository}:subject"):
+        report = run(url, load_set("oci_v1_1"), read_only=image)
+        failed = [f"{g} / {c.name}: {c.message}" for g, c in _failures(report)]
+        assert failed == [], "\n".join(failed)
+        assert [g.name for g in report.groups] == ["base", "pull-image", "pull-tags", "pull-catalog",
+                                                   "pull-referrers", "pull-errors"]
+        methods = {r.method for g in report.groups for c in g.checks for r in c.records}
+        assert methods <= {"GET", "HEAD"}
+        blobs = [r for g in report.groups for c in g.checks for r in c.records if "/blobs/sha256:" in r.url]
+        assert len(blobs) >= 4  # configs and layers reached through the index
+
+
+def test_read_only_run_against_docker_registry(docker_registry):
+    """A read-only run of an image distribution 2.8.2 holds fails only where a push run does."""
+    pushed = run(docker_registry, load_set("registry_v2"), only=["manifest-oci-image"], skip=["cleanup"])
+    report = run(docker_registry, load_set("registry_v2"), read_only=f"{pushed.repository}:oci-image")
+    assert _unexplained(report, GO_DEPARTURES) == []
+    assert {r.method for g in report.groups for c in g.checks for r in c.records} <= {"GET", "HEAD"}
+
+
+def test_cli_names_the_transcripts_and_prints_failures_first(docker_registry, tmp_path, capsys):
+    transcripts = tmp_path / "t.log"
+    code = main(["check", docker_registry, "--set", "registry_v2", "--only", "tags", "--transcripts", str(transcripts)])
+    out = capsys.readouterr().out
+    assert code == 1
+    assert f"transcripts of every exchange: {transcripts} (-v prints those of failures)" in out
+    assert out.index("Failures (") < out.index("Distinct departures") < out.index("FAIL: ")
+    assert "descriptor  " not in out  # no coverage table unless asked
+    text = transcripts.read_text()
+    first = text.split("\n== ", 2)[1]
+    assert first.startswith("FAIL tags / ") and "> GET " in text and "< 200" in text
+    assert main(["check", docker_registry, "--set", "registry_v2", "--only", "tags", "-v", "--coverage",
+                 "--transcripts", str(transcripts)]) == 1
+    out = capsys.readouterr().out
+    assert "> user-agent: specgen-check" in out and "descriptor  " in out

@@ -279,3 +279,40 @@ def test_router_redirects_are_judged_by_the_router(registry_v2):
     assert finding.severity == "error" and "/v2/a/b/tags/list" in finding.message
     routed = _ex("GET", f"{BASE}/v2/", 301, headers={"Location": "/v2"})
     assert any("301 not declared" in f.message for f in validate(routed, registry_v2))
+
+
+# -- values the request names: the digest answered must be the one asked for ----------------------
+
+_BLOB = b"hello"
+_SHA256 = "sha256:" + hashlib.sha256(_BLOB).hexdigest()
+_SHA512 = "sha512:" + hashlib.sha512(_BLOB).hexdigest()
+
+
+def test_digest_header_is_the_digest_the_request_named(registry_v2):
+    url = f"http://r/v2/a/b/blobs/{_SHA512}"
+    ok = _ex("HEAD", url, 200, headers={"Content-Length": "5", "Docker-Content-Digest": _SHA512})
+    assert [f for f in validate(ok, registry_v2) if f.severity == "error"] == []
+    wrong_algorithm = _ex("HEAD", url, 200, headers={"Content-Length": "5", "Docker-Content-Digest": _SHA256})
+    assert any("is sha256, but the request named a sha512 digest" in m for m in _messages(validate(wrong_algorithm, registry_v2)))
+    other = "sha512:" + hashlib.sha512(b"other").hexdigest()
+    wrong = _ex("HEAD", url, 200, headers={"Content-Length": "5", "Docker-Content-Digest": other})
+    assert any(f"but the request named {_SHA512}" in m for m in _messages(validate(wrong, registry_v2)))
+
+
+def test_closing_put_answers_the_digest_of_its_query(registry_v2):
+    url = f"http://r/v2/a/blobs/uploads/u1?digest={_SHA256}"
+    headers = {"Location": f"/v2/a/blobs/{_SHA256}", "Content-Range": "0-4", "Content-Length": "0"}
+    good = _ex("PUT", url, 201, headers={**headers, "Docker-Content-Digest": _SHA256})
+    assert [f for f in validate(good, registry_v2) if f.severity == "error"] == []
+    bad = _ex("PUT", url, 201, headers={**headers, "Docker-Content-Digest": "sha256:" + "0" * 64})
+    assert any("but the request named" in m for m in _messages(validate(bad, registry_v2)))
+    # a failed PUT names nothing: its ?digest= was refused
+    refused = _ex("PUT", url, 400, _errors("DIGEST_INVALID"), JSON)
+    assert [f for f in validate(refused, registry_v2) if f.severity == "error"] == []
+
+
+def test_an_error_envelope_sent_as_text_is_an_error(registry_v2):
+    ex = _ex("GET", f"http://r/v2/a/blobs/{_SHA256}", 404, _errors("BLOB_UNKNOWN"),
+             {"Content-Type": "text/plain; charset=utf-8"})
+    found = [f for f in validate(ex, registry_v2) if "Content-Type" in f.message]
+    assert found and found[0].severity == "error" and "; " not in found[0].message

@@ -41,6 +41,10 @@ class StepFailed(Exception):
     """The registry did not do what the step expects; the scenario cannot go on."""
 
 
+#: How a decline is noted in the message of a check that failed for another reason.
+DECLINED = "declined: "
+
+
 class Declined(Exception):
     """The registry declined an optional operation in a way its descriptors allow."""
 
@@ -80,6 +84,14 @@ class Context:
         self.urls = RegistryURLBuilder(session.base_url + "/", routes=dset)
         self.exercises = exercises
         self.credentials = credentials
+        #: the registry's OCI-Chunk-Min-Length, once an upload said it (chunks are sized to it)
+        self.chunk_min = 1
+        #: the pushed manifests with a subject the registry answered without OCI-Subject
+        self.unannounced_subjects: list[str] = []
+        #: (repository, reference) of the image a read-only run checks
+        self.image: tuple[str, str] | None = None
+        #: the digest of that image, once pulled
+        self.pulled: str | None = None
         self.group: Group | None = None
         self._check: Check | None = None
         #: Called with every exchange (e.g. to note upload sessions a failure left open).
@@ -103,7 +115,8 @@ class Context:
                 raise
         except Declined as exc:
             check.status = max(check.status, Status.SKIP)
-            check.message = _join(check.message, str(exc))
+            # in a check that already failed, the decline is context, not one more departure
+            check.message = _join(check.message, str(exc) if check.status == Status.SKIP else f"{DECLINED}{exc}")
             if not independent:
                 raise
         except Exception as exc:
@@ -220,7 +233,7 @@ class Context:
         expected = (expect,) if isinstance(expect, int) else tuple(expect)
         if decline and ex.status in decline and ex.status not in expected:
             if not errors and isinstance(target, Target) and target.response is not None:
-                raise Declined(f"{decline[ex.status]} ({ex.status} {' '.join(error_codes(ex))})".strip())
+                raise Declined(f"{decline[ex.status]} ({' '.join([str(ex.status), *error_codes(ex)])})")
         if ex.status not in expected:
             got = " ".join([str(ex.status), *error_codes(ex)])
             want = " or ".join(map(str, expected)) + (f" {'/'.join(codes)}" if codes else "")

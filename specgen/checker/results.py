@@ -159,6 +159,11 @@ class Report:
     aborted: str = ""  # why the run stopped early (the registry went away), if it did
 
     @property
+    def run_id(self) -> str:
+        """A short name for this run's files: the repository's last component."""
+        return self.repository.rsplit("/", 1)[-1].replace(":", "-")
+
+    @property
     def status(self) -> Status:
         return max((g.status for g in self.groups), default=Status.PASS)
 

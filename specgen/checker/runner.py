@@ -44,6 +44,37 @@ def selected(name: str, only: Sequence[str], skip: Sequence[str]) -> bool:
     return not any(fnmatch.fnmatchcase(name, p) for p in skip)
 
 
+def scenarios_for(read_only: bool) -> list[registry_scenarios.Scenario]:
+    """The groups of a push run, or of a read-only run."""
+    modes = ("pull", "both") if read_only else ("push", "both")
+    return [s for s in registry_scenarios.SCENARIOS if s.mode in modes]
+
+
+def check_patterns(only: Sequence[str], skip: Sequence[str], read_only: bool = False) -> None:
+    """Every --only/--skip pattern names at least one group of the run (``cleanup`` included for
+    --skip): else UserError, listing the groups, so a typo never runs nothing and passes."""
+    names = [s.name for s in scenarios_for(read_only)]
+    for flag, patterns, known in (("--only", only, names), ("--skip", skip, [*names, "cleanup"])):
+        for pattern in patterns:
+            if not any(fnmatch.fnmatchcase(n, pattern) for n in known):
+                raise UserError(
+                    f"{flag} {pattern!r} matches no group of this run; groups: {', '.join(known)} (see --list)"
+                )
+
+
+def parse_image(text: str) -> tuple[str, str]:
+    """``repo:tag`` or ``repo@digest`` -> (repository, tag or digest), else UserError."""
+    from specgen.distribution.reference import ReferenceError, parse
+
+    try:
+        ref = parse(text)
+    except ReferenceError as exc:
+        raise UserError(f"--read-only {text!r} is not an image reference (repo:tag or repo@digest): {exc}") from None
+    if not (ref.tag or ref.digest):
+        raise UserError(f"--read-only {text!r} names no tag or digest (repo:tag or repo@digest)")
+    return ref.name, ref.digest or ref.tag
+
+
 def preflight(session: Session, credentials: bool, url: str) -> list[str]:
     """Is ``url`` (the base route) a reachable V2 registry we may talk to? Raise UserError (exit 2)
     when not."""
@@ -52,7 +83,7 @@ def preflight(session: Session, credentials: bool, url: str) -> list[str]:
     except UserError as exc:
         raise UserError(f"cannot reach a registry at {session.base_url}: {exc}") from None
     headers = {k.lower(): v for k, v in ex.response_headers.items()}
-    notes = []
+    notes: list[str] = []
     if ex.status == 401:
         if "www-authenticate" not in headers:
             raise UserError(f"{url} answered 401 without a WWW-Authenticate challenge: not a V2 registry?")
@@ -65,7 +96,7 @@ def preflight(session: Session, credentials: bool, url: str) -> list[str]:
             "like a registry implementing the V2 API"
         )
     version = headers.get("docker-distribution-api-version")
-    if version is None:
+    if version is None:  # the base group fails on it; here it only tells a registry from a web page
         try:
             json.loads(ex.body or b"{}")
         except ValueError:
@@ -73,7 +104,6 @@ def preflight(session: Session, credentials: bool, url: str) -> list[str]:
                 f"{url} answered 200 with a non-JSON body and no Docker-Distribution-API-Version "
                 f"header: {session.base_url} does not look like a registry"
             ) from None
-        notes.append("GET /v2/ carries no Docker-Distribution-API-Version header")
     return notes
 
 
@@ -91,8 +121,10 @@ def run(
     progress: Progress | None = None,
     timeout: float = 30.0,
     transport: httpx.BaseTransport | None = None,
+    read_only: str | None = None,
 ) -> Report:
     """Check the registry at ``base_url`` against ``dset``; the Report holds every result.
+    ``read_only`` (``repo:tag`` or ``repo@digest``): check that image, push and delete nothing.
     ``transport`` replaces the network (tests)."""
     if not registry_scenarios.applies(dset):
         raise UserError(f"set {dset.name!r} lacks the registry routes the conformance scenarios drive")
@@ -100,6 +132,10 @@ def run(
     name_grammar = dset.grammar.get("ReferenceUnexported", {}).get("anchoredNameRegexp")
     if repo is not None and name_grammar is not None and not name_grammar.fullmatch(repo):
         raise UserError(f"--repo {repo!r} is not a valid repository name (lowercase path components)")
+    image = parse_image(read_only) if read_only else None
+    check_patterns(only, skip, image is not None)
+    if image is not None:
+        repo = image[0]
     repo = repo or default_repository()
     session = Session(
         base_url, user=user, password=password, token=token, insecure=insecure, timeout=timeout, transport=transport
@@ -110,10 +146,11 @@ def run(
     try:
         ledger, exercises = Ledger(), list[Exercise]()
         ctx = Context(session, dset, repo, ledger, exercises, credentials)
+        ctx.image = image
         report.notes += preflight(session, credentials, ctx.urls.base())
         ctx.observers.append(lambda ex: registry_scenarios.observe(ctx, ex))
-        chosen = [s for s in registry_scenarios.SCENARIOS if selected(s.name, only, skip)]
-        run_cleanup = selected("cleanup", (), skip)
+        chosen = [s for s in scenarios_for(image is not None) if selected(s.name, only, skip)]
+        run_cleanup = image is None and selected("cleanup", (), skip)
         total = len(chosen) + int(run_cleanup)
         for i, sc in enumerate(chosen, 1):
             if report.aborted:

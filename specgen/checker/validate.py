@@ -251,6 +251,23 @@ class HeaderContext(NamedTuple):
     exchange: Exchange
     descriptor: ParameterDescriptor
     is_head: bool
+    named_digest: str | None = None  # the digest the request named (path or query), if any
+
+
+def named_digest(ex: Exchange, variables: Mapping[str, str]) -> str | None:
+    """The digest a request names: a ``digest`` path variable, a ``reference`` that is a digest, or,
+    on a successful POST/PUT, its ``digest`` or ``mount`` query parameter. A
+    ``Docker-Content-Digest`` answering it must be that digest, in that algorithm."""
+    for key in ("digest", "reference"):
+        value = variables.get(key)
+        if value and DIGEST_RE.match(value):
+            return value
+    if ex.method.upper() in ("PUT", "POST") and 200 <= ex.status < 300:
+        query = dict(parse_qsl(urlsplit(ex.url).query, keep_blank_values=True))
+        for key in ("digest", "mount"):
+            if DIGEST_RE.match(query.get(key, "")):
+                return query[key]
+    return None
 
 
 def _regex_check(pattern: str, what: str) -> Callable[[str, HeaderContext], str | None]:
@@ -301,6 +318,11 @@ def _digest(value: str, ctx: HeaderContext) -> str | None:
         return f"{value!r} does not match the digest grammar"
     ex = ctx.exchange
     algorithm, _, encoded = value.partition(":")
+    named = ctx.named_digest
+    if named and value != named:
+        if named.partition(":")[0] != algorithm:
+            return f"is {algorithm}, but the request named a {named.partition(':')[0]} digest ({named})"
+        return f"is {value}, but the request named {named}"
     if ex.method.upper() == "GET" and 200 <= ex.status < 300 and ex.status != 206 and algorithm in ALGORITHMS:
         actual = digest_of(ex.body, algorithm).partition(":")[2]
         if actual != encoded:
@@ -361,6 +383,7 @@ def check_headers(ex: Exchange, t: Target, path: str) -> Iterator[Finding]:
         return
     headers = _Headers(ex.response_headers)
     is_head = ex.method.upper() == "HEAD"
+    named = named_digest(ex, t.variables)
     for desc in t.response.headers or ():
         value = headers.get(desc.name)
         if value is None:
@@ -375,7 +398,7 @@ def check_headers(ex: Exchange, t: Target, path: str) -> Iterator[Finding]:
             yield Finding("error", path, f"declared header {desc.name} is missing")
             continue
         check = _header_check(desc)
-        problem = check(value, HeaderContext(ex, desc, is_head)) if check else None
+        problem = check(value, HeaderContext(ex, desc, is_head, named)) if check else None
         if problem:
             yield Finding("error", path, f"header {desc.name}: {problem}")
     # Undeclared but present Content-Length must still be honest.
@@ -451,7 +474,10 @@ def check_content_type(ex: Exchange, t: Target, path: str) -> Iterator[Finding]:
         return  # a declared Content-Type header is checked with the headers
     got = _Headers(ex.response_headers).get("Content-Type")
     if got is None or bodies.base_media_type(got) != bodies.base_media_type(declared):
-        yield Finding("warning", path, f"body sent as Content-Type {got or '(none)'}, declared {declared}")
+        # an error envelope announced as something else is one clients cannot read as one
+        severity = "error" if t.response.error_codes and ex.status >= 400 else "warning"
+        sent = bodies.base_media_type(got) if got else "(none)"  # no "; ": it separates findings
+        yield Finding(severity, path, f"body sent as Content-Type {sent}, declared {declared}")
 
 
 def check_body_schema(ex: Exchange, t: Target, path: str, dset: DescriptorSet) -> Iterator[Finding]:

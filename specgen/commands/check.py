@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import tempfile
 from pathlib import Path
 
 from specgen.descriptors import BUNDLED, DEFAULT_SET, load_set
@@ -20,7 +21,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "results and descriptor coverage. Exit 0: no failure; 1: failures; 2: usage or "
         "connection error.",
     )
-    p.add_argument("url", help="base URL of the registry, e.g. http://127.0.0.1:5000")
+    p.add_argument("url", nargs="?", help="base URL of the registry, e.g. http://127.0.0.1:5000")
     p.add_argument("--set", default=None, help=f"descriptor set (default: {DEFAULT_SET})")
     p.add_argument("--repo", help="repository to work in (default: specgen-conformance/<random>)")
     auth = p.add_mutually_exclusive_group()
@@ -29,7 +30,16 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--password", help="password for --user")
     p.add_argument("--insecure", action="store_true", help="do not verify TLS certificates")
     p.add_argument(
-        "--only", action="append", default=[], metavar="GROUP", help="run only this group (glob; repeatable)"
+        "--read-only",
+        metavar="REPO:TAG",
+        help="check an image the registry already holds (repo:tag or repo@digest), pushing nothing",
+    )
+    p.add_argument(
+        "--only",
+        action="append",
+        default=[],
+        metavar="GROUP",
+        help="run only this group (glob; repeatable; one matching no group is an error; see --list)",
     )
     p.add_argument(
         "--skip",
@@ -41,7 +51,16 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--junit", type=Path, metavar="FILE", help="write JUnit XML here")
     p.add_argument("--json", type=Path, metavar="FILE", help="write the JSON report here")
     p.add_argument("--html", type=Path, metavar="FILE", help="write the single-file HTML report here")
-    p.add_argument("--no-coverage", action="store_true", help="omit the coverage table from the terminal")
+    p.add_argument("--list", action="store_true", help="print the groups and their checks, and exit")
+    p.add_argument("-v", "--verbose", action="store_true", help="print the full transcripts of failures")
+    p.add_argument(
+        "--transcripts",
+        type=Path,
+        metavar="FILE",
+        help="write every exchange in full here (default: specgen-check-<run>.log in the temporary directory)",
+    )
+    p.add_argument("--coverage", action="store_true", help="print the descriptor coverage table")
+    p.add_argument("--no-coverage", action="store_true", help=argparse.SUPPRESS)  # the default now
     p.add_argument("--timeout", type=float, default=30.0, help="seconds per request (default: 30)")
     p.set_defaults(func=run)
 
@@ -67,6 +86,13 @@ def run(args: argparse.Namespace) -> int:
     from specgen.checker import reports, runner
     from specgen.checker.fit import best_fit
 
+    if args.list:
+        from specgen.checker.listing import list_text
+
+        print(list_text())
+        return 0
+    if args.url is None:
+        raise UserError("check needs the registry's URL (or --list)")
     if args.password is not None and args.user is None:
         raise UserError("--password needs --user")
     if not args.url.startswith(("http://", "https://")):
@@ -84,14 +110,22 @@ def run(args: argparse.Namespace) -> int:
         skip=args.skip,
         progress=reports.TerminalProgress(sys.stderr),
         timeout=args.timeout,
+        read_only=args.read_only,
     )
-    for path, render in ((args.junit, reports.to_junit), (args.json, reports.to_json), (args.html, reports.to_html)):
+    transcripts = args.transcripts or Path(tempfile.gettempdir()) / f"specgen-check-{report.run_id}.log"
+    writers = (
+        (args.junit, reports.to_junit),
+        (args.json, reports.to_json),
+        (args.html, lambda r: reports.to_html(r, dset)),
+        (transcripts, reports.transcripts_text),
+    )
+    for path, render in writers:
         if path is not None:
             try:
                 path.write_text(render(report), encoding="utf-8")
             except OSError as exc:
                 raise UserError(f"cannot write {path}: {exc}") from None
-    print(reports.summary_text(report, coverage_table=not args.no_coverage))
+    print(reports.summary_text(report, args.coverage, args.verbose, str(transcripts)))
     if report.aborted:
         raise UserError(f"{report.aborted} (reports hold the checks run so far; nothing was cleaned up)")
     hint = best_fit(report, dset, other_bundled_sets(dset))

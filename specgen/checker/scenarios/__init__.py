@@ -8,14 +8,14 @@ steps add what a single exchange cannot show (the blob we pushed comes back, the
 
 from __future__ import annotations
 
-from specgen.checker.scenarios import base, blobs, catalog, errors, manifests, referrers, tags, uploads
+from specgen.checker.scenarios import base, blobs, catalog, errors, manifests, pull, referrers, tags, uploads
 from specgen.checker.scenarios.cleanup import cleanup, observe
 from specgen.checker.scenarios.scenario import Decline, Scenario
 from specgen.checker.scenarios.unprovokable import unprovokable_reason
 from specgen.distribution.routenames import speaks_registry
 from specgen.model import DescriptorSet
 
-#: The groups, in the order they run.
+#: The groups, in the order they run (each runs in a push run, a read-only run, or both: its mode).
 SCENARIOS: list[Scenario] = [
     base.base,
     blobs.blob_monolithic,
@@ -34,10 +34,22 @@ SCENARIOS: list[Scenario] = [
     manifests.manifest_docker_v2,
     manifests.manifest_oci_index,
     manifests.manifest_docker_list,
+    manifests.manifest_sha512,
+    manifests.manifest_zero_layer,
+    manifests.manifest_nested_index,
+    manifests.manifest_sparse_index,
+    manifests.manifest_nondistributable,
+    manifests.manifest_large,
     manifests.manifest_delete,
     tags.tags,
     catalog.catalog,
     errors.errors,
+    # read-only runs (--read-only): base and these
+    pull.pull_image,
+    pull.pull_tags,
+    pull.pull_catalog,
+    pull.pull_referrers,
+    pull.pull_errors,
 ]
 
 

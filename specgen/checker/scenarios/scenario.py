@@ -27,6 +27,9 @@ class Scenario:
     run: Callable[[Context], None]
     requires: Callable[[DescriptorSet], str | None] | None = None  # -> reason to skip, or None
     declines: tuple[Decline, ...] = ()
+    #: "push": a run that pushes its own data (the default); "pull": only in a read-only run, which
+    #: checks an image the registry already holds; "both": reads only, so runs in either
+    mode: str = "push"
 
 
 def scenario(
@@ -34,11 +37,12 @@ def scenario(
     description: str,
     requires: Callable[[DescriptorSet], str | None] | None = None,
     declines: tuple[Decline, ...] = (),
+    mode: str = "push",
 ) -> Callable[[Callable[[Context], None]], Scenario]:
     """Make the decorated workflow a :class:`Scenario`."""
 
     def make(func: Callable[[Context], None]) -> Scenario:
-        return Scenario(name, description, func, requires, declines)
+        return Scenario(name, description, func, requires, declines, mode)
 
     return make
 

@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import json
 import secrets
-from urllib.parse import urljoin
+from collections.abc import Iterable
+from urllib.parse import unquote, urljoin, urlsplit
 
 from specgen.checker.context import Context, StepFailed, with_query
-from specgen.checker.validate import Exchange
-from specgen.distribution.digest import digest_of
+from specgen.checker.scenarios.values import expect_length, expect_range, expect_value, header, location_route
+from specgen.checker.validate import Exchange, match_route
+from specgen.distribution.digest import ALGORITHMS, digest_of
 from specgen.distribution.mediatypes import (
     ACCEPT_ALL,
     DOCKER_CONFIG,
@@ -22,18 +24,13 @@ from specgen.distribution.mediatypes import (
     OCI_LAYER,
     OCI_MANIFEST,
 )
+from specgen.distribution.routenames import BLOB, BLOB_UPLOAD_CHUNK, MANIFEST
 
 DELETE_DECLINED = "the registry does not allow deletes"
 OCTETS = "application/octet-stream"
 
 #: A manifest as pushed: its bytes and its media type.
 Manifest = tuple[bytes, str]
-
-
-def header(ex: Exchange, name: str) -> str | None:
-    """A response header, whatever its case."""
-    wanted = name.lower()
-    return next((v for k, v in ex.response_headers.items() if k.lower() == wanted), None)
 
 
 def location(ex: Exchange) -> str:
@@ -45,14 +42,38 @@ def location(ex: Exchange) -> str:
 
 
 def start_upload(ctx: Context, repo: str | None = None) -> str:
-    ex = ctx.call("POST", ctx.urls.blob_upload(repo or ctx.repo), expect=202)
-    return location(ex)  # observe() put it in the ledger
+    """POST an upload; its Location must be an upload of the repository, its Range ``0-0``."""
+    repo = repo or ctx.repo
+    ex = ctx.call("POST", ctx.urls.blob_upload(repo), expect=202)
+    url = location_route(ex, ctx.dset, BLOB_UPLOAD_CHUNK, name=repo)  # observe() put it in the ledger
+    if header(ex, "Range") is not None:
+        expect_range(ex, -1)
+    note_chunk_min(ctx, ex)
+    return url
+
+
+def note_chunk_min(ctx: Context, ex: Exchange) -> None:
+    """Keep the registry's OCI-Chunk-Min-Length (a positive decimal) for the chunked uploads."""
+    value = header(ex, "OCI-Chunk-Min-Length")
+    if value is None:
+        return
+    if not value.strip().isdigit() or int(value) < 1:
+        raise StepFailed(f"OCI-Chunk-Min-Length: {value!r} is not a positive number of bytes")
+    ctx.chunk_min = int(value)
 
 
 def finish_upload(ctx: Context, url: str, digest: str, data: bytes | None = None, repo: str | None = None) -> None:
+    """The closing PUT: 201 whose Docker-Content-Digest is the digest asked for (validate) and whose
+    Location leads to the blob (a HEAD there answers that digest, and the size when known)."""
     headers = {"Content-Type": OCTETS, "Content-Length": str(len(data or b""))}
-    ctx.call("PUT", with_query(url, digest=digest), headers=headers, body=data or b"", expect=201)
+    ex = ctx.call("PUT", with_query(url, digest=digest), headers=headers, body=data or b"", expect=201)
     ctx.ledger.blobs.append((repo or ctx.repo, digest))
+    blob_at_location(ctx, ex, digest, repo or ctx.repo)
+
+
+def blob_at_location(ctx: Context, ex: Exchange, digest: str, repo: str) -> None:
+    """A 201's Location is the blob: a blob URL of ``repo`` and ``digest``."""
+    location_route(ex, ctx.dset, BLOB, name=repo, digest=digest)
 
 
 def push_blob(ctx: Context, data: bytes, algorithm: str = "sha256", repo: str | None = None) -> str:
@@ -63,19 +84,48 @@ def push_blob(ctx: Context, data: bytes, algorithm: str = "sha256", repo: str | 
 
 
 def get_blob(ctx: Context, digest: str, data: bytes, repo: str | None = None) -> None:
-    ex = ctx.call("GET", ctx.urls.blob(repo or ctx.repo, digest), expect=200)
+    """GET returns the bytes (its Docker-Content-Digest and Content-Length are checked by validate);
+    HEAD answers the same digest and length without them."""
+    url = ctx.urls.blob(repo or ctx.repo, digest)
+    ex = ctx.call("GET", url, expect=200)
     if ex.body != data:
         raise StepFailed(f"GET blob {digest} returned {len(ex.body)} bytes, not the {len(data)} pushed")
+    head_blob(ctx, digest, len(data), repo)
+
+
+def head_blob(ctx: Context, digest: str, size: int, repo: str | None = None) -> None:
+    ex = ctx.call("HEAD", ctx.urls.blob(repo or ctx.repo, digest), expect=200)
+    expect_length(ex, size)
+    expect_value(ex, "Docker-Content-Digest", digest, required=False)
 
 
 def patch(
-    ctx: Context, url: str, chunk: bytes, start: int | None, expect: int = 202, codes: tuple[str, ...] | None = None
+    ctx: Context,
+    url: str,
+    chunk: bytes,
+    start: int | None,
+    expect: int = 202,
+    codes: tuple[str, ...] | None = None,
+    sent: int | None = None,
 ) -> str:
+    """PATCH ``chunk`` (with Content-Range from ``start``, or streamed when None). On 202 the
+    Range must end at the last byte received: ``sent`` (default ``start``) bytes before plus the
+    chunk; the Location must be an upload of the same repository."""
     headers = {"Content-Type": OCTETS, "Content-Length": str(len(chunk))}
     if start is not None:
         headers["Content-Range"] = f"{start}-{start + len(chunk) - 1}"
     ex = ctx.call("PATCH", url, headers=headers, body=chunk, expect=expect, codes=codes)
-    return location(ex) if ex.status == 202 else url
+    if ex.status != 202:
+        return url
+    before = sent if sent is not None else start
+    if before is not None:
+        expect_range(ex, before + len(chunk) - 1)
+    return location_route(ex, ctx.dset, BLOB_UPLOAD_CHUNK, name=_upload_repo(ctx, urlsplit(url).path))
+
+
+def _upload_repo(ctx: Context, path: str) -> str:
+    found = match_route(ctx.dset, path)
+    return unquote(found[1].get("name", "")) if found else ctx.repo
 
 
 def payload(ctx: Context, label: str, size: int = 64) -> bytes:
@@ -84,7 +134,7 @@ def payload(ctx: Context, label: str, size: int = 64) -> bytes:
     return (seed * (size // len(seed) + 1))[:size]
 
 
-def image(ctx: Context, label: str, media_type: str = OCI_MANIFEST) -> Manifest:
+def image(ctx: Context, label: str, media_type: str = OCI_MANIFEST, repo: str | None = None) -> Manifest:
     """Push a config and a layer; return a manifest of ``media_type`` referencing them."""
     docker = media_type == DOCKER_MANIFEST
     config = json.dumps(
@@ -96,7 +146,7 @@ def image(ctx: Context, label: str, media_type: str = OCI_MANIFEST) -> Manifest:
         }
     ).encode()
     layer = payload(ctx, f"layer {label}", 128)
-    cfg, lay = push_blob(ctx, config), push_blob(ctx, layer)
+    cfg, lay = push_blob(ctx, config, repo=repo), push_blob(ctx, layer, repo=repo)
     manifest = {
         "schemaVersion": 2,
         "mediaType": media_type,
@@ -127,51 +177,115 @@ def put_manifest(
     expect: int = 201,
     codes: tuple[str, ...] | None = None,
     repo: str | None = None,
+    decline: dict[int, str] | None = None,
 ) -> str:
+    """PUT a manifest; on 201 its Docker-Content-Digest is the manifest's digest (in the algorithm
+    of a digest reference, else sha256), its Location the manifest by that digest, and, when the
+    manifest has a subject, an OCI-Subject sent is the subject's digest. Returns the digest."""
     body, media_type = manifest
+    repo = repo or ctx.repo
     ex = ctx.call(
         "PUT",
-        ctx.urls.manifest(repo or ctx.repo, reference),
+        ctx.urls.manifest(repo, reference),
         headers={"Content-Type": media_type},
         body=body,
         expect=expect,
         codes=codes,
+        decline=decline,
     )
-    digest = digest_of(body)
+    algorithm = reference.partition(":")[0] if ":" in reference else "sha256"
+    digest = digest_of(body, algorithm if algorithm in ALGORITHMS else "sha256")
     if ex.status == 201:
-        ctx.ledger.manifests.append((repo or ctx.repo, digest))
+        ctx.ledger.manifests.append((repo, digest))
         got = header(ex, "Docker-Content-Digest")
         if got and got != digest:
             raise StepFailed(f"PUT manifest answered Docker-Content-Digest {got}, the manifest's is {digest}")
+        location_route(ex, ctx.dset, MANIFEST, name=repo)
+        subject = _subject_of(body)
+        if subject is not None:
+            sent = header(ex, "OCI-Subject")
+            if sent is None:
+                ctx.unannounced_subjects.append(digest)
+            elif sent.strip() != subject:
+                raise StepFailed(f"PUT manifest answered OCI-Subject: {sent}, the manifest's subject is {subject}")
     return digest
 
 
-def get_manifest(ctx: Context, reference: str, manifest: Manifest, method: str = "GET") -> None:
+def _subject_of(body: bytes) -> str | None:
+    try:
+        subject = json.loads(body).get("subject")
+    except (ValueError, AttributeError):
+        return None
+    return subject.get("digest") if isinstance(subject, dict) else None
+
+
+def get_manifest(
+    ctx: Context, reference: str, manifest: Manifest, method: str = "GET", repo: str | None = None
+) -> None:
+    """GET or HEAD: the media type pushed, the bytes pushed (GET), and a Docker-Content-Digest and
+    Content-Length that are the manifest's (sha256 by tag; the reference's algorithm by digest)."""
     body, media_type = manifest
-    ex = ctx.call(method, ctx.urls.manifest(ctx.repo, reference), headers={"Accept": ACCEPT_ALL}, expect=200)
+    ex = ctx.call(
+        method, ctx.urls.manifest(repo or ctx.repo, reference), headers={"Accept": ACCEPT_ALL}, expect=200
+    )
     ctype = header(ex, "Content-Type") or ""
     if ctype.split(";")[0].strip() != media_type:
         raise StepFailed(f"{method} manifest answered Content-Type {ctype!r}, pushed as {media_type}")
     if method == "GET" and ex.body != body:
         raise StepFailed("GET manifest did not return the bytes pushed")
+    algorithm = reference.partition(":")[0] if ":" in reference else "sha256"
+    expect_value(ex, "Docker-Content-Digest", digest_of(body, algorithm), required=False)
+    expect_length(ex, len(body))
 
 
 def random_digest() -> str:
     return digest_of(secrets.token_bytes(32))
 
 
-def follow(ctx: Context, url: str, key: str, limit: int, page_size: int | None = None) -> list[str]:
-    """GET a paginated list, following Link headers; returns the entries seen. Each page must hold
-    at most ``page_size`` entries (the descriptors: n limits the entries in each response)."""
+def follow(
+    ctx: Context,
+    url: str,
+    key: str,
+    limit: int,
+    page_size: int | None = None,
+    must_see: Iterable[str] = (),
+) -> list[str]:
+    """GET a paginated list, following Link headers; returns the entries seen. Checks the
+    invariants across pages: each page holds at most ``page_size`` entries; entries are in lexical
+    order within and across pages (each page starts after the previous one ended); every page but
+    the last carries a Link (while an entry of ``must_see`` is still to come, the list is not over);
+    a page with fewer than ``page_size`` entries is the last, so carries none, and a Link never
+    leads to an empty page."""
+    pending = set(must_see)
     seen: list[str] = []
-    for _ in range(limit):
+    for number in range(1, limit + 1):
         ex = ctx.call("GET", url, expect=200)
         page = json.loads(ex.body).get(key) or []
+        where = f"page {number} ({_brief(page)})"
         if page_size is not None and len(page) > page_size:
-            raise StepFailed(f"a page asked with n={page_size} holds {len(page)} entries: {page[:5]}")
+            raise StepFailed(f"{where} holds {len(page)} entries, more than n={page_size}")
+        if page != sorted(page):
+            raise StepFailed(f"{where} is not in lexical order")
+        if seen and page and page[0] <= seen[-1]:
+            raise StepFailed(f"{where} starts with {page[0]!r}, not after the previous page's last {seen[-1]!r}")
+        if number > 1 and not page:
+            raise StepFailed(f"the Link of page {number - 1} leads to an empty page {number}: page {number - 1} was the last")
         seen += page
+        pending -= set(page)
         link = header(ex, "Link")
         if not link:
+            if pending:
+                raise StepFailed(f"{where} has no Link, yet {_brief(sorted(pending))} are still to come")
             return seen
+        if page_size is not None and len(page) < page_size:
+            raise StepFailed(f"{where} holds fewer than n={page_size} entries, so is the last, yet carries a Link")
         url = urljoin(ex.url, link.split(";")[0].strip().strip("<>"))
     return seen
+
+
+def _brief(entries: list[str], most: int = 4) -> str:
+    """``entries`` for a message: how many, and the first few."""
+    if not entries:
+        return "no entries"
+    shown = ", ".join(repr(e) for e in entries[:most])
+    return f"{len(entries)} entries: {shown}{', ...' if len(entries) > most else ''}"
