@@ -102,7 +102,7 @@ def test_tutorial_runs_verbatim(tmp_path):
     refused = output_of(f'specgen check {url} --set books.py || echo "exit status: $?"')
     assert "lacks the registry routes" in refused and "exit status: 2" in refused
     assert "myregistry: 0 error(s)" in output_of("specgen lint myregistry.py --errors-only")
-    final = output_of(f"specgen check {url} --set myregistry.py")
+    final = output_of(f"specgen check {url} --set myregistry.py --coverage")
     assert '"code": "UNSUPPORTED"' in final
     assert re.search(r"^health +0 +not exercised", final, re.MULTILINE), final
     assert re.search(r"^PASS: \d+ pass, \d+ skip, 0 fail, 0 error", final, re.MULTILINE), final
