@@ -235,6 +235,20 @@ def sha256_for_sha512(req, resp, proxy):
     return None
 
 
+def oci_tag_drops_one(req, resp, proxy):
+    if req.method == "PUT" and "tag=" in str(req.url.query, "ascii") and resp.status_code == 201:
+        tags = [t.strip() for t in resp.headers.get("OCI-Tag", "").split(",") if t.strip()]
+        return rewrite(resp, set_headers={"OCI-Tag": ", ".join(tags[:-1])})
+    return None
+
+
+def pushed_tag_answers_sha256(req, resp, proxy):
+    if _is(req, "HEAD", r"/manifests/pushed-tag-3$") and resp.status_code == 200:
+        sha256 = "sha256:" + resp.headers["Docker-Content-Digest"].partition(":")[2][:64]
+        return rewrite(resp, set_headers={"Docker-Content-Digest": sha256})
+    return None
+
+
 def get_blob_length_off_by_one(req, resp, proxy):
     if _is(req, "GET", r"/blobs/sha256:") and resp.status_code == 200 and resp.content:
         return rewrite(resp, body=resp.content[:-1], set_headers={"Content-Length": str(len(resp.content) - 1)})
@@ -426,6 +440,8 @@ CASES = [
     Case(wrong_error_code, ("blob-delete",), r"the deleted blob is unknown", r"MANIFEST_UNKNOWN"),
     Case(non_envelope_error, ("errors",), r"errors / unknown blob", r"not JSON|errors envelope"),
     Case(sha256_for_sha512, ("manifest-sha512",), r"manifest-sha512 / PUT, GET and HEAD", r"is sha256, but the request named a sha512"),
+    Case(oci_tag_drops_one, ("manifest-push-tags",), r"answers OCI-Tag naming each", r"OCI-Tag names"),
+    Case(pushed_tag_answers_sha256, ("manifest-push-tags",), r"GET and HEAD by each tag", r"Docker-Content-Digest"),
     Case(get_blob_length_off_by_one, ("blob-post-put",), r"GET returns the blob", r"bytes, not the 1000 pushed"),
     Case(ranged_get_wrong_content_range, ("blob-fetch",), r"GET with Range", r"Content-Range"),
     Case(mount_wrong_digest, ("blob-mount",), r"blob-mount / POST \?mount=&from= mounts", r"the request named"),

@@ -35,6 +35,7 @@ SCENARIOS: list[Scenario] = [
     manifests.manifest_oci_index,
     manifests.manifest_docker_list,
     manifests.manifest_sha512,
+    manifests.manifest_push_tags,
     manifests.manifest_zero_layer,
     manifests.manifest_nested_index,
     manifests.manifest_sparse_index,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from specgen.checker.context import Context
-from specgen.checker.scenarios.scenario import Decline, scenario
+from specgen.checker.context import Context, Declined, StepFailed
+from specgen.checker.scenarios.scenario import Decline, declares_query, scenario
 from specgen.checker.scenarios.steps import (
     DELETE_DECLINED,
     Manifest,
@@ -16,6 +16,8 @@ from specgen.checker.scenarios.steps import (
     put_manifest,
     random_digest,
 )
+from specgen.checker.scenarios.values import expect_value
+from specgen.checker.validate import Exchange
 from specgen.distribution.digest import digest_of
 from specgen.distribution.mediatypes import (
     ACCEPT_ALL,
@@ -133,6 +135,53 @@ def manifest_sha512(ctx: Context) -> None:
         manifest = image(ctx, "sha512")
     with ctx.check("PUT, GET and HEAD by sha512 digest answer Docker-Content-Digest in sha512"):
         _by_digest(ctx, manifest, "sha512")
+
+
+#: Tags one ``?tag=`` push creates: at least the 10 the OCI spec (main, end-7b) asks registries to take.
+PUSHED_TAGS = tuple(f"pushed-tag-{i}" for i in range(10))
+
+
+def _oci_tags(ex: Exchange) -> list[str]:
+    """The tags an answer's ``OCI-Tag`` headers name (RFC 9110 list syntax: repeated or comma separated)."""
+    values = [v for k, v in ex.response_headers.items() if k.lower() == "oci-tag"]
+    return [t.strip() for v in values for t in v.split(",") if t.strip()]
+
+
+@scenario(
+    "manifest-push-tags",
+    "a manifest pushed by sha512 digest with ten ?tag= parameters: OCI-Tag names them, each answers in sha512",
+    requires=lambda d: None if declares_query(d, "tag") else "the set declares no tag parameter on manifest PUT",
+    declines=(Decline(MANIFEST, "PUT", 400), Decline(MANIFEST, "PUT", 414)),
+)
+def manifest_push_tags(ctx: Context) -> None:
+    with ctx.check("push config and layer"):
+        manifest = image(ctx, "push-tags")
+    digest = digest_of(manifest[0], "sha512")
+    with ctx.check("PUT by sha512 digest with ten tag parameters answers OCI-Tag naming each"):
+        query = "&".join(f"tag={t}" for t in PUSHED_TAGS)
+        ex = ctx.call("PUT", f"{ctx.urls.manifest(ctx.repo, digest)}?{query}",
+                      headers={"Content-Type": manifest[1]}, body=manifest[0], expect=201,
+                      decline={400: "the registry takes no manifest by a sha512 digest (sha512 is optional)",
+                               414: "the registry takes fewer than ten tags in one push (it should take ten)"})
+        ctx.ledger.manifests.append((ctx.repo, digest))
+        expect_value(ex, "Docker-Content-Digest", digest, required=False)
+        named = _oci_tags(ex)
+        if not named:
+            raise Declined("the registry answered no OCI-Tag: it does not create tags from ?tag= (optional)")
+        if sorted(named) != sorted(PUSHED_TAGS):
+            raise StepFailed(f"OCI-Tag names {named}, the request asked for {list(PUSHED_TAGS)}")
+    with ctx.check("GET and HEAD by each tag answer the manifest, in sha512"):
+        for tag in PUSHED_TAGS:
+            for method in ("GET", "HEAD"):
+                got = ctx.call(method, ctx.urls.manifest(ctx.repo, tag), headers={"Accept": ACCEPT_ALL}, expect=200)
+                if method == "GET" and got.body != manifest[0]:
+                    raise StepFailed(f"GET by tag {tag} did not return the bytes pushed")
+                expect_value(got, "Docker-Content-Digest", digest)
+    with ctx.check("the tag list holds every tag the push created"):
+        listed = json.loads(ctx.call("GET", ctx.urls.tags(ctx.repo), expect=200).body).get("tags") or []
+        missing = sorted(set(PUSHED_TAGS) - set(listed))
+        if missing:
+            raise StepFailed(f"the tag list lacks {missing}")
 
 
 @scenario("manifest-zero-layer", "an image manifest with no layers")
