@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import errno
 import json
 import os
 import socket
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
@@ -64,6 +66,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--log-level", default="warning", help="uvicorn log level (default: warning)")
     p.add_argument("--access-log", action="store_true", help="log every request")
+    from specgen.server.limits import add_arguments as add_limit_arguments
+
+    add_limit_arguments(p)
     p.set_defaults(func=run)
 
 
@@ -79,6 +84,14 @@ def run(args: argparse.Namespace) -> int:
         raise UserError(f"--upload-ttl {args.upload_ttl} must be a positive number of seconds")
     if not 0 <= args.port <= 65535:
         raise UserError(f"--port {args.port} is not a TCP port (0-65535; 0 picks a free one)")
+    from specgen.server import limits
+
+    try:
+        server_limits = limits.Limits.from_args(args)
+    except ValueError as exc:
+        raise UserError(f"--{exc}") from None
+    limits.set_current(server_limits)
+    os.environ[limits.ENV_LIMITS] = server_limits.to_env()  # the workers' limits
     dset = load_set(spec)  # SetNotFound (exit 2) names the bundled sets
     if Path(spec).exists():  # a set file or folder: worker processes may not share our cwd
         spec = str(Path(spec).resolve())
@@ -142,20 +155,39 @@ def _driver(args: argparse.Namespace) -> tuple[str, dict[str, Any]]:
     return name, params
 
 
-def _serve(args: argparse.Namespace, uvicorn: Any, what: str) -> int:
-    try:
+def _listen(host: str, port: int) -> socket.socket:
+    """The listening socket. A port still held by the workers of a server killed a moment ago
+    (they exit with their parent, within a second or so) is waited for, briefly."""
+    deadline = time.monotonic() + BIND_WAIT
+    while True:
         # IPPROTO_TCP explicitly: asyncio only sets TCP_NODELAY on sockets whose proto says TCP,
         # and without it a response written in two parts waits out the peer's delayed ACK (40 ms)
-        sock = socket.socket(
-            socket.AF_INET6 if ":" in args.host else socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP
-        )
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind((args.host, args.port))
-    except OSError as exc:
-        raise UserError(f"cannot listen on {args.host}:{args.port}: {exc}") from None
+        sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+        try:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            sock.bind((host, port))
+            return sock
+        except OSError as exc:
+            sock.close()
+            if exc.errno != errno.EADDRINUSE or port == 0 or time.monotonic() > deadline:
+                raise UserError(f"cannot listen on {host}:{port}: {exc}") from None
+            time.sleep(0.1)
+
+
+#: Seconds ``specgen serve`` waits for a port in use to be freed.
+BIND_WAIT = 3.0
+
+
+def _serve(args: argparse.Namespace, uvicorn: Any, what: str) -> int:
+    from specgen.server import limits, process
+
+    process.raise_nofile_limit()
+    sock = _listen(args.host, args.port)
     port = sock.getsockname()[1]
+    if args.workers > 1:  # workers die with this process (PR_SET_PDEATHSIG), never orphaned
+        os.environ[process.ENV_PARENT] = str(os.getpid())
     config = uvicorn.Config(
-        "specgen.server.serving:app_from_env",
+        "specgen.server.process:worker_app" if args.workers > 1 else "specgen.server.serving:app_from_env",
         factory=True,
         host=args.host,
         port=port,
@@ -165,7 +197,8 @@ def _serve(args: argparse.Namespace, uvicorn: Any, what: str) -> int:
         lifespan="on",
         log_level=args.log_level,
         access_log=args.access_log,
-        timeout_keep_alive=30,
+        timeout_keep_alive=limits.current().keepalive_timeout,
+        timeout_graceful_shutdown=10,
         proxy_headers=False,
         server_header=False,
     )

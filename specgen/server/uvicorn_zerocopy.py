@@ -30,6 +30,7 @@ import httptools
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol, RequestResponseCycle
 
 from specgen.server import limits as _limits
+from specgen.server.process import install_loop_guard
 from specgen.server.runtime import RAW_BODY, ZEROCOPY
 
 log = logging.getLogger("specgen.server")
@@ -185,6 +186,7 @@ class ZeroCopyHttpToolsProtocol(HttpToolsProtocol):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        install_loop_guard(self.loop)
         self.limits = _limits.current()
         self.timeout_keep_alive = self.limits.keepalive_timeout  # type: ignore[assignment]
         self._in_head = True  # between connecting / a message's first byte and its headers' end
