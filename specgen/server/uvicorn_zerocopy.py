@@ -128,7 +128,7 @@ class RawBody:
         proto, cycle = self.protocol, self.cycle
         if self.remaining > 0 or len(self.initial):
             if not self.client_failed and not proto.transport.is_closing():
-                cycle.keep_alive = False  # uvicorn closes the connection after the response
+                cycle.linger = proto  # type: ignore[attr-defined]  # answer, then let the connection go
                 return
             proto.transport.close()
             cycle.disconnected = True
@@ -143,9 +143,17 @@ class RawBody:
 
 
 class ZeroCopyCycle(RequestResponseCycle):
+    #: set when the request's body was left unread: after the response, ``linger_close``
+    linger: ZeroCopyHttpToolsProtocol | None = None
+
     async def send(self, message) -> None:
         if message["type"] != ZEROCOPY:
+            final = message["type"] == "http.response.body" and not message.get("more_body", False)
+            if final and self.linger is not None:
+                self.keep_alive = True  # not closed by uvicorn at once: linger_close does it
             await super().send(message)
+            if final and self.linger is not None:
+                self.linger.linger_close()
             return
         if self.disconnected:
             return
@@ -275,14 +283,27 @@ class ZeroCopyHttpToolsProtocol(HttpToolsProtocol):
         head.extend(name + b": " + value + b"\r\n" for name, value in self.server_state.default_headers)
         head.append(b"content-type: text/plain; charset=utf-8\r\n")
         head.append(b"content-length: %d\r\nconnection: close\r\n\r\n" % len(body))
-        transport = self.transport
-        transport.write(b"".join(head) + body)
+        self.transport.write(b"".join(head) + body)
         log.info("refused a request from %s: %d %s", _peer(self.client), status, message)
+        self._refused = False  # linger_close sets it again
+        self.linger_close()
+
+    def linger_close(self) -> None:
+        """Close a connection whose input cannot be parsed any more (a body left unread) without
+        losing what was written: our side is shut, the client's input discarded for ``LINGER``
+        seconds, then the connection closed (closing at once would reset it, and the client could
+        lose the answer it has not read yet)."""
+        if self._refused or self.transport.is_closing():
+            return
+        self._refused = True
+        self._cancel_timers()
+        transport = self.transport
         try:
-            transport.write_eof()  # the client sees the answer and our FIN; its input is dropped
+            transport.write_eof()
         except (NotImplementedError, OSError, RuntimeError):
             transport.close()
             return
+        self.flow.resume_reading()
         self.loop.call_later(LINGER, transport.close)
 
     # -- timeouts ---------------------------------------------------------------------------------

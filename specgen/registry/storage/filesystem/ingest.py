@@ -114,8 +114,11 @@ def _pump(raw: RawReader, fd: int, offset: int, hasher: Hasher) -> int:
             if n < RAW_BUF:
                 return total
     finally:
-        view.release()
-        buf.close()
+        try:
+            view.release()
+            buf.close()
+        except BufferError:  # slices still held by a failure's traceback: unmapped with it
+            pass
 
 
 #: Bytes one raw ingest reads, hashes and writes at a time (its only buffer).
