@@ -253,6 +253,8 @@ class _Checker:
         if media_type in INDEX_TYPES or "manifests" in doc:
             for child in doc.get("manifests") or []:
                 d = child.get("digest") if isinstance(child, dict) else None
+                if isinstance(d, str):
+                    self.referenced.add(d)  # the index depends on it, revision or not
                 if isinstance(d, str) and d not in revisions:
                     self.add(WARNING, link, f"index child {d} is not a manifest of the repository")
             return
