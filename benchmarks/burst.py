@@ -40,7 +40,7 @@ def measure_burst(run, servers: list[tuple[str, str, int]], blob, count: int, se
         failures: list[str] = []
         lock = threading.Lock()
 
-        def push(i: int) -> None:
+        def push(i: int, url: str = url, lock: threading.Lock = lock, failures: list[str] = failures) -> None:
             cl = run.Client(url)
             try:
                 run.push_monolithic(cl, f"burst/r{i}", blob)
