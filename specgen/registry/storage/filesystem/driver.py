@@ -74,12 +74,16 @@ class FilesystemDriver(StorageDriver):
             count = max(size - offset, 0)
         return FileBody(self.layout.blob(digest), offset, count)
 
-    def _put_bytes(self, digest: str, data: bytes) -> None:
+    @staticmethod
+    def _check_bytes(digest: str, data: bytes) -> None:
         alg, hexd = split_digest(digest)
         hasher = Hasher(alg)
         hasher.update(data)
         if hasher.hexdigest() != hexd:
             raise DigestMismatch(digest, len(data))
+
+    def _put_bytes(self, digest: str, data: bytes) -> None:
+        self._check_bytes(digest, data)
         dest = self.layout.blob(digest)
         if not dest.exists():
             with storage_errors():
@@ -94,14 +98,14 @@ class FilesystemDriver(StorageDriver):
     def _commit_file(self, src: Path, digest: str, name: str) -> None:
         """Move an fsynced upload into place as blob ``digest`` (kept as is if already there)."""
         dest = self.layout.blob(digest)
+        link = self.layout.layer_link(name, digest)
+        files: list[tuple[Path, bytes | Path]] = []
+        if not dest.exists():
+            files.append((dest, src))
+        if not link.exists():
+            files.append((link, digest.encode()))
         with storage_errors():
-            if dest.exists():
-                fsops.remove(src)
-            else:
-                fsops.makedirs(dest.parent)
-                fsops.ops.rename(src, dest)
-                fsops.ops.fsync_dir(dest.parent)
-            self._link(name, digest)
+            fsops.publish(files)  # the blob, then the link to it, durable together
 
     # -- repository links -------------------------------------------------------------------------
     def _link(self, name: str, digest: str) -> None:
@@ -134,11 +138,13 @@ class FilesystemDriver(StorageDriver):
 
     # -- manifests --------------------------------------------------------------------------------
     def _put_manifest(self, name: str, digest: str, data: bytes, media_type: str, tags: Sequence[str]) -> None:
-        self._put_bytes(digest, data)
+        self._check_bytes(digest, data)
+        dest = self.layout.blob(digest)
+        files: list[tuple[Path, bytes | Path]] = [] if dest.exists() else [(dest, data)]
+        files.append((self.layout.revision_link(name, digest), media_type.encode()))
+        files += [(self.layout.tag_link(name, tag), digest.encode()) for tag in tags]
         with storage_errors():
-            atomic_write(self.layout.revision_link(name, digest), media_type.encode())
-        for tag in tags:
-            self._set_tag(name, tag, digest)
+            fsops.publish(files)  # manifest, revision, tags: in that order, durable together
 
     async def put_manifest(
         self, name: str, digest: str, data: bytes, media_type: str, tags: Sequence[str] = ()

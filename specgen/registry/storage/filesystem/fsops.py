@@ -9,7 +9,9 @@ Durability rules the driver follows through these calls:
 
 - a file's data is fsynced before its name is published (``rename``) or acknowledged;
 - after a ``mkdir``, ``rename`` or ``unlink`` the parent directory is fsynced, so the name is too;
-- ``makedirs`` fsyncs the parent of every folder it creates.
+- ``makedirs`` fsyncs the parent of every folder it creates (after making them all, so that one
+  journal commit covers them: ordering fsyncs after the calls they cover, not between, keeps a
+  manifest push to a few commits).
 
 Storage failures (disk full, quota, I/O error, read-only) are raised as the driver interface's
 ``StorageUnavailable`` by ``storage_errors``; the reason names the call and path for the log only.
@@ -21,9 +23,11 @@ import errno
 import os
 import shutil
 import stat
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from specgen.registry.storage.driver import InvalidName, StorageUnavailable
 
@@ -106,8 +110,10 @@ class FileOps:
 ops: FileOps = FileOps()
 
 
-def makedirs(path: Path) -> None:
-    """``mkdir -p`` whose new folders survive a crash: each one's parent is fsynced after it."""
+def makedirs(path: Path, *, sync: bool = True) -> list[Path]:
+    """``mkdir -p`` whose new folders survive a crash: the parent of each new folder is fsynced
+    (after all are made: one journal commit covers them all); with ``sync=False`` the caller does
+    that. The folders it made, top down."""
     missing = []
     p = path
     while not p.is_dir():
@@ -115,6 +121,7 @@ def makedirs(path: Path) -> None:
         p = p.parent
         if p == p.parent:
             break
+    made = []
     for d in reversed(missing):
         try:
             ops.mkdir(d)
@@ -122,33 +129,77 @@ def makedirs(path: Path) -> None:
             if not d.is_dir() or d.is_symlink():
                 raise InvalidName(f"{d.name!r} is in the way") from None
             continue
-        ops.fsync_dir(d.parent)
+        made.append(d)
+    if sync:
+        for d in made:
+            ops.fsync_dir(d.parent)
+    return made
 
 
-def write_file(path: Path, data: bytes, *, sync_parent: bool = True) -> None:
-    """Publish ``data`` as ``path`` durably: a temporary file, fsynced, renamed into place, its
-    folder fsynced. A crash leaves the old state or the new one, never a partial file."""
-    makedirs(path.parent)
-    tmp = path.parent / f".tmp-{os.urandom(8).hex()}"
-    fd = ops.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+def write_file(path: Path, data: bytes) -> None:
+    """Publish ``data`` as ``path`` durably (``publish``)."""
+    publish([(path, data)])
+
+
+def publish(files: list[tuple[Path, bytes | Path]], sync_fds: tuple[int, ...] = ()) -> None:
+    """Publish each (path, content) durably, in order: ``content`` is bytes, written to a temporary
+    file and fsynced, or the path of a file already fsynced, renamed into place. Every file's data
+    is fsynced before any rename (and so are ``sync_fds``, open files the new ones vouch for); the folders (every new one's parent, every file's own) are fsynced
+    after all renames, each once, in order, so one journal commit covers them all. A crash leaves
+    each path with its old state or its new one, never a partial file."""
+    made: list[Path] = []
+    staged: list[tuple[Path, Path]] = []
+    fds: list[int] = []
     try:
         try:
-            view = memoryview(data)
-            at = 0
-            while at < len(view):
-                at += ops.pwrite(fd, view[at:], at)
-            ops.fsync(fd)
+            for path, content in files:
+                made += makedirs(path.parent, sync=False)
+                if isinstance(content, Path):
+                    staged.append((content, path))
+                    continue
+                tmp = path.parent / f".tmp-{os.urandom(8).hex()}"
+                fd = ops.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+                fds.append(fd)
+                staged.append((tmp, path))
+                view = memoryview(content)
+                at = 0
+                while at < len(view):
+                    at += ops.pwrite(fd, view[at:], at)
+            _all(ops.fsync, fds + list(sync_fds))  # all written first, then fsynced together
         finally:
-            ops.close(fd)
-        ops.rename(tmp, path)
+            for fd in fds:
+                ops.close(fd)
+        for i, (src, dst) in enumerate(staged):
+            ops.rename(src, dst)
+            staged[i] = (dst, dst)
     except BaseException:
-        try:
-            ops.unlink(tmp)
-        except OSError:
-            pass
+        for src, dst in staged:
+            if src != dst and src.name.startswith(".tmp-"):
+                try:
+                    ops.unlink(src)
+                except OSError:
+                    pass
         raise
-    if sync_parent:
-        ops.fsync_dir(path.parent)
+    folders = dict.fromkeys([m.parent for m in made] + [path.parent for path, _ in files])
+    _all(ops.fsync_dir, list(folders))
+
+
+#: Threads that fsync the files or folders of one ``publish`` at once: concurrent fsyncs share
+#: the file system's journal commit and the disk's cache flush, so N of them cost about one.
+_SYNC_POOL = ThreadPoolExecutor(max_workers=8, thread_name_prefix="specgen-fsync")
+
+
+def _all(fn: Callable[[Any], None], items: list[Any]) -> None:
+    """``fn`` on every item, concurrently; returns when all are done (the first failure raised)."""
+    if len(items) <= 1:
+        for item in items:
+            fn(item)
+        return
+    futures = [_SYNC_POOL.submit(fn, item) for item in items]
+    errors = [f.exception() for f in futures]
+    for exc in errors:
+        if exc is not None:
+            raise exc
 
 
 def remove(path: Path) -> bool:

@@ -38,7 +38,7 @@ from specgen.registry.storage.driver import (
     UploadUnknown,
 )
 from specgen.registry.storage.filesystem import fsops
-from specgen.registry.storage.filesystem.files import Layout, atomic_write
+from specgen.registry.storage.filesystem.files import Layout
 from specgen.registry.storage.filesystem.fsops import storage_errors
 from specgen.registry.storage.filesystem.ingest import BATCH, in_pool, ingest
 
@@ -112,8 +112,11 @@ class Sessions:
         if size < st.offset:  # acknowledged data lost with the machine: cannot resume
             raise UploadUnknown(st.id)
 
-    def _save(self, st: SessionState) -> None:
-        atomic_write(self.dir(st.name, st.id) / "state.json", json.dumps(asdict(st)).encode())
+    def _save(self, st: SessionState, data_fd: int | None = None) -> None:
+        """The session's state, durably; ``data_fd``, the session's data, is fsynced before the
+        state that counts its bytes is published."""
+        path = self.dir(st.name, st.id) / "state.json"
+        fsops.publish([(path, json.dumps(asdict(st)).encode())], () if data_fd is None else (data_fd,))
 
     @contextmanager
     def locked(self, name: str, upload_id: str) -> Iterator[SessionState]:
@@ -176,11 +179,10 @@ class Sessions:
                     n = await ingest(body, fd, st.offset, hasher, limit)
                     if limit is not None and n != limit:
                         raise RangeMismatch(st.offset)
-                    await in_pool(fsops.ops.fsync, fd)  # the 202 acknowledges this chunk
                     st.offset += n
                     st.hash_state = _b64(hasher.state())
                     st.updated = time.time()
-                    await in_pool(self._save, st)
+                    await in_pool(self._save, st, fd)  # the chunk's data fsynced with the new state
             finally:
                 fsops.ops.close(fd)
             return st.info()
@@ -218,12 +220,14 @@ class Sessions:
             try:
                 await in_pool(self._commit, path, digest, name)
             except StorageError:
-                with storage_errors():  # the data stays, the session resumable: truncate it back
+                try:  # the data stays, the session resumable: truncate it back
                     fd = self._open_data(name, upload_id)
                     try:
                         fsops.ops.ftruncate(fd, st.offset)
                     finally:
                         fsops.ops.close(fd)
+                except (UploadUnknown, OSError):
+                    pass  # moved into the blob store already: the blob is there, the link is not
                 raise
             await in_pool(fsops.remove_tree, d)
             return size
