@@ -563,7 +563,7 @@ def _burst(servers: list[tuple[str, str, int]], tmp: Path, args) -> list:
     blob.rekey(0)
     print(f"memory case: {args.burst_count} concurrent {args.burst_mib} MiB uploads per server ...",
           file=sys.stderr, flush=True)
-    return burst.measure_burst(sys.modules[__name__], servers, blob, args.burst_count)
+    return burst.measure_burst(sys.modules[__name__], servers, blob, args.burst_count, args.burst_settle)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -580,6 +580,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--tmp", default=None, help="directory for the servers' storage (default: system tmp)")
     p.add_argument("--burst-count", type=int, default=30, help="memory case: concurrent uploads (default: 30)")
     p.add_argument("--burst-mib", type=int, default=200, help="memory case: MiB per upload (default: 200)")
+    p.add_argument("--burst-settle", type=float, default=10.0, help="memory case: seconds after the burst "
+                   "before RSS is read again (default: 10)")
     p.add_argument("--burst", action="store_true", help="also run the memory case (benchmarks/burst.py)")
     p.add_argument("--burst-only", action="store_true", help="run the memory case alone (prints; writes nothing)")
     args = p.parse_args(argv)
@@ -618,7 +620,7 @@ def main(argv: list[str] | None = None) -> int:
     if bursts:
         import burst
 
-        text += "\n".join(burst.burst_report(bursts, args.burst_count, args.burst_mib, 10.0)) + "\n"
+        text += "\n".join(burst.burst_report(bursts, args.burst_count, args.burst_mib, args.burst_settle)) + "\n"
     print(text)
     if not args.no_write:
         out = ROOT / "docs" / "benchmarks.md"

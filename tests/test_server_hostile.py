@@ -22,6 +22,7 @@ import time
 import urllib.request
 from pathlib import Path
 
+import peers
 import pytest
 from peers import Peer, free_port, start_specgen, stop_process, wait_ready
 
@@ -466,3 +467,23 @@ def test_both_registries_refuse_a_huge_head(server, docker_registry_peer):
         status, _, _ = _read_response(s)
         s.close()
         assert status == 431, peer.url
+
+
+@pytest.mark.interop
+@pytest.mark.slow
+def test_memory_benchmark_case_runs(tmp_path):
+    """``benchmarks/run.py --burst-only`` end to end at a tiny size (the real case is 30 x 200 MiB)."""
+    if not peers.docker_registry_available():
+        pytest.skip("docker-registry missing: install the Debian package 'docker-registry'")
+    root = Path(__file__).resolve().parents[1]
+    proc = subprocess.run(
+        [sys.executable, str(root / "benchmarks" / "run.py"), "--burst-only", "--burst-count", "3",
+         "--burst-mib", "2", "--burst-settle", "0.2", "--tmp", str(tmp_path)],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    for row in ("| docker-registry |", "| specgen serve |", "| peak RSS specgen / docker-registry |",
+                "| specgen RSS after the burst − idle (MiB) |"):
+        assert row in proc.stdout, row
+    assert "| 0 |" in proc.stdout  # no failed pushes
+    assert not list(tmp_path.iterdir()), "the benchmark left files behind"
