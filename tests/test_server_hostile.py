@@ -175,12 +175,14 @@ def test_long_request_line_answered_414(server):
 # -- timeouts -------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_silent_connection_closed_after_header_timeout(server):
     s = _connect(server)
     assert _closed_within(s, 10), "a connection that never sent a byte is held"
     s.close()
 
 
+@pytest.mark.slow
 def test_trickled_head_closed_after_header_timeout(server):
     s = _connect(server)
     s.sendall(b"GET /v2/ HTTP/1.1\r\n")
@@ -198,6 +200,7 @@ def test_trickled_head_closed_after_header_timeout(server):
     assert closed
 
 
+@pytest.mark.slow
 def test_idle_keepalive_connection_closed(server):
     s = _connect(server)
     s.sendall(b"GET /v2/ HTTP/1.1\r\nHost: x\r\n\r\n")
