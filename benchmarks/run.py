@@ -4,6 +4,10 @@ this machine in the same run, and write docs/benchmarks.md.
 
     python benchmarks/run.py [--size-mib 512] [--chunk-mib 16] [--manifests 200] [--runs 3]
                              [--workers N] [--set SET] [--no-write]
+                             [--burst | --burst-only] [--burst-count 30] [--burst-mib 200]
+
+``--burst`` adds the memory case (``benchmarks/burst.py``: 30 concurrent 200 MiB uploads, peak RSS
+against docker-registry's, RSS 10 s after the burst against idle); ``--burst-only`` runs it alone.
 
 Measured per server (both bind 127.0.0.1, storage in one temporary directory on the same disk):
 
@@ -547,6 +551,21 @@ def machine_info(args, spec_set: str) -> dict:
     }
 
 
+def _burst(servers: list[tuple[str, str, int]], tmp: Path, args) -> list:
+    """The memory case (``benchmarks/burst.py``): ``--burst-count`` concurrent ``--burst-mib`` uploads."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    import burst
+
+    blob = Blob(tmp / "burst.bin", args.burst_mib * MiB)
+    with open(blob.path, "wb") as f:
+        for _ in range(args.burst_mib):
+            f.write(os.urandom(MiB))
+    blob.rekey(0)
+    print(f"memory case: {args.burst_count} concurrent {args.burst_mib} MiB uploads per server ...",
+          file=sys.stderr, flush=True)
+    return burst.measure_burst(sys.modules[__name__], servers, blob, args.burst_count, args.burst_settle)
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--size-mib", type=int, default=512)
@@ -559,7 +578,15 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--no-null", action="store_true", help="skip the client-ceiling run")
     p.add_argument("--no-write", action="store_true", help="do not write docs/benchmarks.md")
     p.add_argument("--tmp", default=None, help="directory for the servers' storage (default: system tmp)")
+    p.add_argument("--burst-count", type=int, default=30, help="memory case: concurrent uploads (default: 30)")
+    p.add_argument("--burst-mib", type=int, default=200, help="memory case: MiB per upload (default: 200)")
+    p.add_argument("--burst-settle", type=float, default=10.0, help="memory case: seconds after the burst "
+                   "before RSS is read again (default: 10)")
+    p.add_argument("--burst", action="store_true", help="also run the memory case (benchmarks/burst.py)")
+    p.add_argument("--burst-only", action="store_true", help="run the memory case alone (prints; writes nothing)")
     args = p.parse_args(argv)
+    if args.burst_only:
+        args.no_write = args.no_null = args.burst = True
     if not peers.docker_registry_available():
         print(f"{peers.DOCKER_REGISTRY} missing: apt-get install docker-registry", file=sys.stderr)
         return 2
@@ -581,13 +608,19 @@ def main(argv: list[str] | None = None) -> int:
         try:
             print(f"measuring docker-registry at {go.url} and specgen serve at {spec.url} ...",
                   file=sys.stderr, flush=True)
-            results = measure([("docker-registry", go.url, go.pid), ("specgen serve", spec.url, spec.pid)],
-                              blob, args)
+            servers = [("docker-registry", go.url, go.pid), ("specgen serve", spec.url, spec.pid)]
+            results = [] if args.burst_only else measure(servers, blob, args)
+            bursts = _burst(servers, tmp, args) if args.burst else []
         finally:
             go.stop()
             spec.stop()
         null = None if args.no_null else measure_null(blob, args)
-    text = report(results, null, args, command, machine_info(args, spec_set))
+    text = report(results, null, args, command, machine_info(args, spec_set)) if results else (
+        "# Benchmarks: specgen serve vs docker-registry (memory case only)\n\n```sh\n" + command + "\n```\n")
+    if bursts:
+        import burst
+
+        text += "\n".join(burst.burst_report(bursts, args.burst_count, args.burst_mib, args.burst_settle)) + "\n"
     print(text)
     if not args.no_write:
         out = ROOT / "docs" / "benchmarks.md"

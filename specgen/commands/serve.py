@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import errno
 import json
 import os
 import socket
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
@@ -61,6 +63,11 @@ def run(args: argparse.Namespace) -> int:
     from specgen.server import serving
 
     spec = cfg["set"] or DEFAULT_SET
+    from specgen.server import limits
+
+    server_limits = limits.from_settings(cfg.values)
+    limits.set_current(server_limits)
+    os.environ[limits.ENV_LIMITS] = server_limits.to_env()  # the workers' limits
     dset = load_set(spec)  # SetNotFound (exit 2) names the bundled sets
     if Path(spec).exists():  # a set file or folder: worker processes may not share our cwd
         spec = str(Path(spec).resolve())
@@ -134,21 +141,40 @@ def _driver(cfg: config.Resolved) -> tuple[str, dict[str, Any]]:
     return name, dict(cfg["storage.parameters"])
 
 
-def _serve(cfg: config.Resolved, uvicorn: Any, what: str) -> int:
-    host, port, workers = cfg["http.host"], cfg["http.port"], cfg["http.workers"]
-    try:
+def _listen(host: str, port: int) -> socket.socket:
+    """The listening socket. A port still held by the workers of a server killed a moment ago
+    (they exit with their parent, within a second or so) is waited for, briefly."""
+    deadline = time.monotonic() + BIND_WAIT
+    while True:
         # IPPROTO_TCP explicitly: asyncio only sets TCP_NODELAY on sockets whose proto says TCP,
         # and without it a response written in two parts waits out the peer's delayed ACK (40 ms)
-        sock = socket.socket(
-            socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP
-        )
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind((host, port))
-    except OSError as exc:
-        raise UserError(f"cannot listen on {host}:{port}: {exc}") from None
+        sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+        try:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            sock.bind((host, port))
+            return sock
+        except OSError as exc:
+            sock.close()
+            if exc.errno != errno.EADDRINUSE or port == 0 or time.monotonic() > deadline:
+                raise UserError(f"cannot listen on {host}:{port}: {exc}") from None
+            time.sleep(0.1)
+
+
+#: Seconds ``specgen serve`` waits for a port in use to be freed.
+BIND_WAIT = 3.0
+
+
+def _serve(cfg: config.Resolved, uvicorn: Any, what: str) -> int:
+    from specgen.server import limits, process
+
+    host, port, workers = cfg["http.host"], cfg["http.port"], cfg["http.workers"]
+    process.raise_nofile_limit()
+    sock = _listen(host, port)
     port = sock.getsockname()[1]
+    if workers > 1:  # workers die with this process (PR_SET_PDEATHSIG), never orphaned
+        os.environ[process.ENV_PARENT] = str(os.getpid())
     config = uvicorn.Config(
-        "specgen.server.serving:app_from_env",
+        "specgen.server.process:worker_app" if workers > 1 else "specgen.server.serving:app_from_env",
         factory=True,
         host=host,
         port=port,
@@ -158,7 +184,8 @@ def _serve(cfg: config.Resolved, uvicorn: Any, what: str) -> int:
         lifespan="on",
         log_level=cfg["log.level"],
         access_log=False,  # specgen.server.observe writes the access log (with the request id)
-        timeout_keep_alive=30,
+        timeout_keep_alive=limits.current().keepalive_timeout,
+        timeout_graceful_shutdown=10,
         proxy_headers=False,
         server_header=False,
     )

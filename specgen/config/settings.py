@@ -8,8 +8,11 @@ setting is one ``Setting`` entry here: a dotted key whose first part is its sect
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
+
+from specgen.server.limits import HELP as LIMIT_HELP
+from specgen.server.limits import Limits
 
 #: The sections, in the order the schema and the docs list them, with a line about each.
 SECTIONS: dict[str, str] = {
@@ -73,6 +76,27 @@ class Setting:
 
 PATH = {"pattern": "^/[^?#]*$"}
 
+def _limit_settings() -> tuple[Setting, ...]:
+    """The server's limits and timeouts, defined with their defaults in ``specgen.server.limits``."""
+    defaults = Limits()
+    out = []
+    for f in fields(Limits):
+        default = getattr(defaults, f.name)
+        seconds = isinstance(default, float)
+        out.append(
+            Setting(
+                f"limits.{f.name}",
+                "number" if seconds else "integer",
+                default,
+                LIMIT_HELP[f.name],
+                flag="--" + f.name.replace("_", "-"),
+                exclusive_minimum=0,
+                metavar="SECONDS" if seconds else "N",
+            )
+        )
+    return tuple(out)
+
+
 LOG_LEVELS = ("critical", "error", "warning", "info", "debug", "trace")
 
 SETTINGS: tuple[Setting, ...] = (
@@ -91,6 +115,8 @@ SETTINGS: tuple[Setting, ...] = (
         "http.port", "integer", 5000, "TCP port (0 picks a free one)", flag="--port", minimum=0, maximum=65535
     ),
     Setting("http.workers", "integer", 1, "worker processes sharing the storage", flag="--workers", minimum=1),
+    # -- limits: one per field of specgen.server.limits.Limits --
+    *_limit_settings(),
     # -- storage --
     Setting(
         "storage.driver",

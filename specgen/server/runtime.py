@@ -350,6 +350,53 @@ class ClientDisconnected(Exception):
     pass
 
 
+def join_headers(raw: Iterable[tuple[bytes, bytes]]) -> dict[str, str]:
+    """Header name → value, repeated fields joined with ", " (RFC 9110 5.3), in time linear in
+    their total size (joining each repeat onto a growing string was quadratic)."""
+    parts: dict[str, list[str]] = {}
+    for k, v in raw:
+        name = k.decode("latin-1").lower()
+        values = parts.get(name)
+        if values is None:
+            parts[name] = [v.decode("latin-1")]
+        else:
+            values.append(v.decode("latin-1"))
+    return {name: values[0] if len(values) == 1 else ", ".join(values) for name, values in parts.items()}
+
+
+#: Key of the request id in the ASGI scope (set by the operations middleware when present).
+REQUEST_ID = "specgen.request_id"
+
+
+def request_id(scope: dict) -> str:
+    """The request's id: the one an outer middleware put in the scope, else a new one (kept in the
+    scope so every log line of the request shows the same)."""
+    rid = scope.get(REQUEST_ID)
+    if not rid:
+        import uuid
+
+        rid = scope[REQUEST_ID] = uuid.uuid4().hex
+    return str(rid)
+
+
+def log_unhandled(scope: dict, handler: str) -> None:
+    """One error line for a request that failed unexpectedly (request id, handler, exception type);
+    the traceback, which names paths of this machine, only at debug level."""
+    import sys
+
+    exc = sys.exc_info()[1]
+    rid = request_id(scope)
+    log.error(
+        "request %s: %s %s failed in %s: %s",
+        rid,
+        scope.get("method"),
+        scope.get("path"),
+        handler,
+        type(exc).__name__ if exc is not None else "error",
+    )
+    log.debug("request %s traceback", rid, exc_info=True)
+
+
 def _bad_param(op: Operation, p: Param, message: str) -> APIError:
     return APIError(*(c for c in [p.error_code] if c), message=message, detail={"parameter": p.name})
 
@@ -433,7 +480,23 @@ class App:
     async def __call__(self, scope: dict, receive, send) -> None:
         kind = scope["type"]
         if kind == "http":
-            await self.handle(scope, receive, send)
+            started = False
+
+            async def tracked(message: dict) -> None:
+                nonlocal started
+                if message["type"] == "http.response.start":
+                    started = True
+                await send(message)
+
+            try:
+                await self.handle(scope, receive, tracked)
+            except Exception:
+                log_unhandled(scope, "the server")
+                if not started:  # else the server cuts the connection: the answer cannot be mended
+                    err = APIError("UNKNOWN", status=500, message="internal error")
+                    response = self.error_response(err, None)
+                    response.headers.append(("Connection", "close"))
+                    await send_response(scope, send, self.default_headers, response, scope["method"] == "HEAD")
         elif kind == "lifespan":
             await self._lifespan(receive, send)
 
@@ -460,11 +523,7 @@ class App:
 
     async def handle(self, scope: dict, receive, send) -> None:
         method = scope["method"]
-        headers: dict[str, str] = {}
-        for k, v in scope["headers"]:
-            name = k.decode("latin-1").lower()
-            value = v.decode("latin-1")
-            headers[name] = f"{headers[name]}, {value}" if name in headers else value
+        headers = join_headers(scope["headers"])
         qs = scope.get("query_string", b"")
         answer = self.router.resolve(scope["path"], qs.decode("latin-1") if qs else "")
         if answer.status != 200:
@@ -506,8 +565,9 @@ class App:
         except (ClientDisconnected, ConnectionError, TimeoutError):
             return  # the client left in the middle of its body: nobody to answer
         except Exception:
-            log.exception("handler %s failed", op.handler)
+            log_unhandled(scope, op.handler)
             response = self.error_response(APIError("UNKNOWN", status=500, message="internal error"), op)
+            response.headers.append(("Connection", "close"))  # the body may be half read
         await send_response(scope, send, self.default_headers, response, head)
 
     def error_response(self, err: APIError, op: Operation | None) -> Response:
@@ -517,8 +577,8 @@ class App:
         if codes:
             declared = op.failure_codes if op is not None else {}
             code = next((c for c in codes if c in declared), None)
-            if code is None and (op is None or err.status is None):
-                code = codes[0]  # undeclared, but better than nothing
+            if code is None and (op is None or err.status is None or err.status >= 500):
+                code = codes[0]  # undeclared, but better than nothing (a server failure always says)
             # else: a status the request declares without codes (e.g. a bare 416): empty body
         headers = dict(err.headers)
         if code is None:

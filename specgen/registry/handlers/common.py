@@ -1,9 +1,17 @@
 """What the entity handlers share: their context (the storage driver and the set), repository-name
 and digest checks, the storage failures as API errors, ``Location`` headers (from the request's URL
-builder, ``request.urls``, which honours ``Forwarded`` / ``X-Forwarded-*``), and pagination."""
+builder, ``request.urls``, which honours ``Forwarded`` / ``X-Forwarded-*``), and pagination.
+
+A storage that fails (``StorageUnavailable``: disk full, I/O error, object store down) is answered
+by every handler alike (``Entity`` wraps them): 503 ``UNAVAILABLE`` in the errors envelope, its
+connection closed after the answer (a body may be left unread), with nothing of the driver's reason
+(paths, hosts) for the client; the reason goes to the log with the request id."""
 
 from __future__ import annotations
 
+import functools
+import inspect
+import logging
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -15,7 +23,10 @@ from specgen.distribution.registry_urls import RegistryURLBuilder
 from specgen.model import DescriptorSet
 from specgen.registry.handlers.requests import AnyRequest, RepositoryRequest
 from specgen.registry.storage import InvalidName, RangeMismatch, StorageDriver, UploadBusy, UploadUnknown
-from specgen.server.runtime import APIError, Response
+from specgen.registry.storage.driver import StorageUnavailable
+from specgen.server.runtime import APIError, Response, request_id
+
+log = logging.getLogger("specgen.registry")
 
 #: distribution/reference's limit on a repository name.
 NAME_MAX = 255
@@ -35,11 +46,43 @@ class Context:
 
 
 class Entity:
-    """Handlers of one entity (distribution's ``blobHandler``, ``manifestHandler``, ...)."""
+    """Handlers of one entity (distribution's ``blobHandler``, ``manifestHandler``, ...). Every
+    public coroutine method of a subclass (a handler) answers ``StorageUnavailable`` as
+    ``storage_unavailable`` does."""
 
     def __init__(self, ctx: Context):
         self.ctx = ctx
         self.driver = ctx.driver
+
+    def __init_subclass__(cls, **kwargs) -> None:
+        super().__init_subclass__(**kwargs)
+        for name, fn in list(vars(cls).items()):
+            if not name.startswith("_") and inspect.iscoroutinefunction(fn):
+                setattr(cls, name, _answering_storage_failures(fn))
+
+
+def storage_unavailable(request: AnyRequest, exc: StorageUnavailable) -> APIError:
+    """The answer to a failed storage: 503 UNAVAILABLE, the reason only in the log."""
+    scope = getattr(request, "scope", None)
+    rid = request_id(scope) if isinstance(scope, dict) else "-"
+    log.error("request %s: storage unavailable: %s", rid, exc.reason)
+    return APIError(
+        "UNAVAILABLE",
+        status=503,
+        message="the registry's storage cannot complete this request now; try again later",
+        headers={"Connection": "close", "Retry-After": "30"},
+    )
+
+
+def _answering_storage_failures(fn):
+    @functools.wraps(fn)
+    async def handler(self, request, *args, **kwargs):
+        try:
+            return await fn(self, request, *args, **kwargs)
+        except StorageUnavailable as exc:
+            raise storage_unavailable(request, exc) from None
+
+    return handler
 
 
 def repository(request: RepositoryRequest) -> str:

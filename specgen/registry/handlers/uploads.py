@@ -3,6 +3,7 @@ repository), then report, append to, close or cancel the session."""
 
 from __future__ import annotations
 
+import contextlib
 import re
 
 from specgen.distribution.digest import ALGORITHMS
@@ -51,7 +52,13 @@ class Uploads(Entity):
         name = repository(request)
         digest = checked_digest(request.digest)
         info = await self.driver.create_upload(name, digest.partition(":")[0])
-        await self._close(request, name, info.id, digest)
+        try:
+            await self._close(request, name, info.id, digest)
+        except BaseException:
+            # no client knows this session's id: whatever failed, it must not outlive the request
+            with contextlib.suppress(Exception):
+                await self.driver.cancel_upload(name, info.id)
+            raise
         return blob_created(self.ctx, request, name, digest, upload_id=info.id)
 
     async def _mount(self, request: MountRequest, source: str | None) -> Response:

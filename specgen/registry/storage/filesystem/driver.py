@@ -3,17 +3,16 @@ processes on one machine (or nodes on one POSIX filesystem with working ``flock`
 
 Its own optimisations stay behind the interface: blob reads are ``FileBody`` objects the server
 sends with ``sendfile(2)``; large uploads are read from the socket by a thread and written with
-``O_DIRECT`` (``ingest``). Durability: blob data is fsynced (and its folder entry) before a commit
-returns; links, tags and session state are renamed into place without an fsync of their own (after
-a crash each is either absent, or present with its content, or on some filesystems empty, which
-readers treat as absent).
+one small buffer per upload (``ingest``). Durability: nothing is acknowledged before it is durable;
+blob data, links, manifest revisions, tags and session state are fsynced, renamed into place and
+their folders fsynced (``fsops``, the seam every change of the root goes through). A failing disk
+(full, I/O error) is ``StorageUnavailable``, with the half-written file removed.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import shutil
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -27,8 +26,9 @@ from specgen.registry.storage.driver import (
     StorageDriver,
     UploadInfo,
 )
-from specgen.registry.storage.filesystem import collect
-from specgen.registry.storage.filesystem.files import Layout, atomic_write, fsync_dir, split_digest
+from specgen.registry.storage.filesystem import collect, fsops
+from specgen.registry.storage.filesystem.files import Layout, atomic_write, split_digest
+from specgen.registry.storage.filesystem.fsops import storage_errors
 from specgen.registry.storage.filesystem.ingest import in_pool
 from specgen.registry.storage.filesystem.uploads import Sessions
 from specgen.server.runtime import FileBody
@@ -46,10 +46,11 @@ class FilesystemDriver(StorageDriver):
     name = "filesystem"
 
     def __init__(self, root: str | os.PathLike[str]):
-        self.root = Path(root)
+        self.root = Path(root).resolve()  # the root itself may be a symlink; nothing below it
         self.layout = Layout(self.root)
-        self.layout.blobs.mkdir(parents=True, exist_ok=True)
-        self.layout.repositories.mkdir(parents=True, exist_ok=True)
+        with storage_errors():
+            fsops.makedirs(self.layout.blobs)
+            fsops.makedirs(self.layout.repositories)
         self.sessions = Sessions(self.layout, self._commit_file)
 
     def __repr__(self) -> str:
@@ -73,44 +74,51 @@ class FilesystemDriver(StorageDriver):
             count = max(size - offset, 0)
         return FileBody(self.layout.blob(digest), offset, count)
 
-    def _put_bytes(self, digest: str, data: bytes) -> None:
+    @staticmethod
+    def _check_bytes(digest: str, data: bytes) -> None:
         alg, hexd = split_digest(digest)
         hasher = Hasher(alg)
         hasher.update(data)
         if hasher.hexdigest() != hexd:
             raise DigestMismatch(digest, len(data))
+
+    def _put_bytes(self, digest: str, data: bytes) -> None:
+        self._check_bytes(digest, data)
         dest = self.layout.blob(digest)
         if not dest.exists():
-            atomic_write(dest, data)
+            with storage_errors():
+                atomic_write(dest, data)
 
     async def put_blob(self, digest: str, data: bytes) -> None:
         await in_pool(self._put_bytes, digest, data)
 
     async def delete_blob(self, digest: str) -> bool:
-        return _remove_with_folder(self.layout.blob(digest))
+        return await in_pool(_remove_with_folder, self.layout.blob(digest))
 
     def _commit_file(self, src: Path, digest: str, name: str) -> None:
         """Move an fsynced upload into place as blob ``digest`` (kept as is if already there)."""
         dest = self.layout.blob(digest)
-        if dest.exists():
-            src.unlink(missing_ok=True)
-        else:
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(src, dest)
-            fsync_dir(dest.parent)
-        self._link(name, digest)
+        link = self.layout.layer_link(name, digest)
+        files: list[tuple[Path, bytes | Path]] = []
+        if not dest.exists():
+            files.append((dest, src))
+        if not link.exists():
+            files.append((link, digest.encode()))
+        with storage_errors():
+            fsops.publish(files)  # the blob, then the link to it, durable together
 
     # -- repository links -------------------------------------------------------------------------
     def _link(self, name: str, digest: str) -> None:
         link = self.layout.layer_link(name, digest)
         if not link.exists():
-            atomic_write(link, digest.encode(), fsync=False)
+            with storage_errors():
+                atomic_write(link, digest.encode())
 
     async def link_blob(self, name: str, digest: str) -> None:
-        self._link(name, digest)
+        await in_pool(self._link, name, digest)
 
     async def unlink_blob(self, name: str, digest: str) -> bool:
-        return _remove_with_folder(self.layout.layer_link(name, digest))
+        return await in_pool(_remove_with_folder, self.layout.layer_link(name, digest))
 
     async def repo_has_blob(self, name: str, digest: str) -> bool:
         return self.layout.layer_link(name, digest).exists() or self.layout.revision_link(name, digest).exists()
@@ -130,10 +138,13 @@ class FilesystemDriver(StorageDriver):
 
     # -- manifests --------------------------------------------------------------------------------
     def _put_manifest(self, name: str, digest: str, data: bytes, media_type: str, tags: Sequence[str]) -> None:
-        self._put_bytes(digest, data)
-        atomic_write(self.layout.revision_link(name, digest), media_type.encode(), fsync=False)
-        for tag in tags:
-            self._set_tag(name, tag, digest)
+        self._check_bytes(digest, data)
+        dest = self.layout.blob(digest)
+        files: list[tuple[Path, bytes | Path]] = [] if dest.exists() else [(dest, data)]
+        files.append((self.layout.revision_link(name, digest), media_type.encode()))
+        files += [(self.layout.tag_link(name, tag), digest.encode()) for tag in tags]
+        with storage_errors():
+            fsops.publish(files)  # manifest, revision, tags: in that order, durable together
 
     async def put_manifest(
         self, name: str, digest: str, data: bytes, media_type: str, tags: Sequence[str] = ()
@@ -160,7 +171,7 @@ class FilesystemDriver(StorageDriver):
             return None
 
     async def delete_manifest(self, name: str, digest: str) -> bool:
-        return _remove_with_folder(self.layout.revision_link(name, digest))
+        return await in_pool(_remove_with_folder, self.layout.revision_link(name, digest))
 
     async def manifests(self, name: str) -> list[str]:
         base = self.layout.revisions(name)
@@ -177,7 +188,8 @@ class FilesystemDriver(StorageDriver):
 
     # -- tags -------------------------------------------------------------------------------------
     def _set_tag(self, name: str, tag: str, digest: str) -> None:
-        atomic_write(self.layout.tag_link(name, tag), digest.encode(), fsync=False)
+        with storage_errors():
+            atomic_write(self.layout.tag_link(name, tag), digest.encode())
 
     async def set_tag(self, name: str, tag: str, digest: str) -> None:
         self.layout.tag_dir(name, tag)  # refuse a bad tag before any work
@@ -193,7 +205,7 @@ class FilesystemDriver(StorageDriver):
     async def delete_tag(self, name: str, tag: str) -> bool:
         if not self.layout.tag_link(name, tag).exists():
             return False
-        shutil.rmtree(self.layout.tag_dir(name, tag), ignore_errors=True)
+        await in_pool(fsops.remove_tree, self.layout.tag_dir(name, tag))
         return True
 
     async def tags(self, name: str, last: str | None = None, limit: int | None = None) -> list[str]:
@@ -207,9 +219,9 @@ class FilesystemDriver(StorageDriver):
     # -- referrers --------------------------------------------------------------------------------
     async def add_referrer(self, name: str, subject: str, digest: str, descriptor: dict) -> None:
         alg, hexd = split_digest(digest)
-        atomic_write(
-            self.layout.referrers_of(name, subject) / f"{alg}-{hexd}", json.dumps(descriptor, sort_keys=True).encode()
-        )
+        path = self.layout.referrers_of(name, subject) / f"{alg}-{hexd}"
+        with storage_errors():
+            await in_pool(atomic_write, path, json.dumps(descriptor, sort_keys=True).encode())
 
     async def referrers(self, name: str, subject: str) -> list[dict]:
         d = self.layout.referrers_of(name, subject)
@@ -232,7 +244,7 @@ class FilesystemDriver(StorageDriver):
         base = self.layout.referrers(name)
         if base.is_dir():
             for path in base.glob(f"*/*/{alg}-{hexd}"):
-                path.unlink(missing_ok=True)
+                fsops.remove(self.layout._c(path))
 
     # -- upload sessions --------------------------------------------------------------------------
     async def create_upload(self, name: str, algorithm: str = "sha256") -> UploadInfo:
@@ -281,11 +293,9 @@ class FilesystemDriver(StorageDriver):
 def _remove_with_folder(path: Path) -> bool:
     """Remove ``path`` and the folder that holds it (a blob's or a link's own folder); whether
     ``path`` existed."""
-    try:
-        path.unlink()
-    except FileNotFoundError:
+    if not fsops.remove(path):
         return False
-    shutil.rmtree(path.parent, ignore_errors=True)
+    fsops.remove_tree(path.parent)
     return True
 
 

@@ -4,7 +4,9 @@ A body is taken in batches of ``BATCH`` bytes; each batch is hashed and written 
 at once (both release the GIL) while the event loop receives the next one, and the kernel is asked
 to start writing back each batch right away so the final fsync has little left to do. A body the
 server offers raw (``RawReader``, large uploads) is read from the socket by a thread of its own into
-page-aligned buffers, whose aligned part is written with ``O_DIRECT``.
+one small buffer, which it hashes and writes itself: a thread per upload, not a fixed pool, so
+uploads from slow clients never keep a fast one waiting (the thread's reads time out on a client
+below the minimum rate, ``specgen.server.limits``).
 """
 
 from __future__ import annotations
@@ -13,17 +15,19 @@ import asyncio
 import ctypes
 import ctypes.util
 import mmap
-import os
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from specgen.registry.hashing import Hasher
 from specgen.registry.storage.driver import IncomingBody, RawReader
+from specgen.registry.storage.filesystem import fsops
 
-BATCH = 4 << 20
+#: Bytes of a streamed body gathered before they are hashed and written (by the pool).
+BATCH = 1 << 20
+#: Short file operations (writes of a batch, hashing, fsync): no task waits for a client, so a
+#: fixed pool cannot be filled by slow ones.
 _POOL = ThreadPoolExecutor(max_workers=4, thread_name_prefix="specgen-io")
-#: Threads reading raw bodies; separate from _POOL, whose tasks they wait for, so they never starve it.
-_READERS = ThreadPoolExecutor(max_workers=32, thread_name_prefix="specgen-body")  # one per large upload in progress
 
 _libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
 _sync_file_range: Any
@@ -42,6 +46,31 @@ except AttributeError:  # pragma: no cover - not glibc
     _malloc_trim = None
 
 
+async def _in_thread(fn, *args):
+    """``fn(*args)`` in a thread of its own (it may wait on a client for long)."""
+    loop = asyncio.get_running_loop()
+    future: asyncio.Future = loop.create_future()
+
+    def settle(result=None, error: BaseException | None = None) -> None:
+        if future.cancelled():
+            return
+        if error is not None:
+            future.set_exception(error)
+        else:
+            future.set_result(result)
+
+    def run() -> None:
+        try:
+            result = fn(*args)
+        except BaseException as exc:  # handed to the awaiting task
+            loop.call_soon_threadsafe(settle, None, exc)
+        else:
+            loop.call_soon_threadsafe(settle, result)
+
+    threading.Thread(target=run, name="specgen-body", daemon=True).start()
+    return await future
+
+
 def _trim() -> None:
     """Give the heap's free memory back after a big body (a long-running server's RSS otherwise
     keeps the high-water mark of every upload's transient buffers)."""
@@ -53,7 +82,7 @@ def _write_all(fd: int, data, offset: int) -> None:
     view = memoryview(data)
     start = offset
     while view:
-        n = os.pwrite(fd, view, offset)
+        n = fsops.ops.pwrite(fd, view, offset)
         view = view[n:]
         offset += n
     if _sync_file_range is not None:
@@ -61,116 +90,39 @@ def _write_all(fd: int, data, offset: int) -> None:
 
 
 def _pump(raw: RawReader, fd: int, offset: int, hasher: Hasher) -> int:
-    """Thread body of a raw ingest: fill buffers from the socket while earlier ones are written
-    (any order, pool threads) and hashed (in order, one thread of its own); bytes written.
-
-    ``NBUF`` buffers are in flight at most, so reading stalls only when hashing or the disk is
-    ``NBUF`` batches behind."""
-    bufs = _take_buffers()
-    dfd = _open_direct(fd)
-    hash_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="specgen-hash")
-    in_flight: list[tuple[memoryview, list]] = []
+    """Thread body of a raw ingest: fill one ``RAW_BUF`` buffer from the socket, hash it, write it
+    (buffered; the kernel is asked to start writing back at once), again until the body ends;
+    bytes written. One small buffer per upload keeps memory flat however many run at once; while
+    it is hashed and written the socket's receive buffer keeps the client sending."""
+    buf = mmap.mmap(-1, RAW_BUF)  # its own mapping: unmapped, so given back, when done
+    view = memoryview(buf)
     total = 0
     try:
-        free = list(bufs)
         while True:
-            if not free:
-                view, futures = in_flight.pop(0)
-                for f in futures:
-                    f.result()
-                free.append(view)
-            view, n = free.pop(), 0
-            while n < BATCH:
+            n = 0
+            while n < RAW_BUF:
                 k = raw.read_into(view[n:])
                 if k == 0:
                     break
                 n += k
             if n:
                 data = view[:n]
-                in_flight.append(
-                    (
-                        view,
-                        [
-                            _POOL.submit(_write_batch, fd, dfd, data, offset + total),
-                            hash_thread.submit(hasher.update, data),
-                        ],
-                    )
-                )
+                hasher.update(data)
+                _write_all(fd, data, offset + total)
+                data.release()
                 total += n
-            else:
-                free.append(view)
-            if n < BATCH:
-                break
-        for _, futures in in_flight:
-            for f in futures:
-                f.result()
-        in_flight = []
-        return total
+            if n < RAW_BUF:
+                return total
     finally:
-        for _, futures in in_flight:  # never hand a buffer back while a thread still uses it
-            for f in futures:
-                try:
-                    f.result()
-                except Exception:
-                    pass
-        hash_thread.shutdown(wait=True)
-        if dfd is not None:
-            os.close(dfd)
-        _BUFFERS.append(bufs)
+        try:
+            view.release()
+            buf.close()
+        except BufferError:  # slices still held by a failure's traceback: unmapped with it
+            pass
 
 
-#: Buffers per raw ingest.
-NBUF = 3
-#: Reused buffer sets of raw ingests. Allocating them per upload would leave each reader thread's
-#: malloc arena holding its last set (glibc raises its mmap threshold after a free), so the
-#: process would keep about 12 MiB per thread that ever served an upload.
-_BUFFERS: list[list[memoryview]] = []
-
-
-def _take_buffers() -> list[memoryview]:
-    try:
-        return _BUFFERS.pop()
-    except IndexError:
-        # page-aligned (mmap) so the O_DIRECT writes can use them as they are
-        return [memoryview(mmap.mmap(-1, BATCH)) for _ in range(NBUF)]
-
-
-_ALIGN = 4096
-
-
-def _open_direct(fd: int) -> int | None:
-    """A second descriptor of the same file with O_DIRECT (writes skip the page cache copy), or
-    None where the filesystem or platform has none (tmpfs, macOS)."""
-    flag = getattr(os, "O_DIRECT", 0)
-    if not flag:
-        return None
-    try:
-        return os.open(f"/proc/self/fd/{fd}", os.O_WRONLY | flag)
-    except OSError:
-        return None
-
-
-def _write_batch(fd: int, dfd: int | None, data, offset: int) -> None:
-    """Write a batch, its aligned part through ``dfd`` (O_DIRECT) when there is one."""
-    n = len(data)
-    if dfd is not None and offset % _ALIGN == 0:
-        aligned = n - n % _ALIGN
-        if aligned:
-            try:
-                _pwrite_all(dfd, data[:aligned], offset)
-                data, offset = data[aligned:], offset + aligned
-            except OSError:
-                pass  # EINVAL: not aligned after all, or no O_DIRECT here: buffered below
-    if len(data):
-        _write_all(fd, data, offset)
-
-
-def _pwrite_all(fd: int, data, offset: int) -> None:
-    view = memoryview(data)
-    while view:
-        n = os.pwrite(fd, view, offset)
-        view = view[n:]
-        offset += n
+#: Bytes one raw ingest reads, hashes and writes at a time (its only buffer).
+RAW_BUF = 512 << 10
 
 
 async def ingest(body: IncomingBody, fd: int, offset: int, hasher: Hasher, limit: int | None = None) -> int:
@@ -181,7 +133,7 @@ async def ingest(body: IncomingBody, fd: int, offset: int, hasher: Hasher, limit
     if raw is not None:
         raw.prepare()
         try:
-            return await loop.run_in_executor(_READERS, _pump, raw, fd, offset, hasher)
+            return await _in_thread(_pump, raw, fd, offset, hasher)
         finally:
             raw.finish()
             _trim()

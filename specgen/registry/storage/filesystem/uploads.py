@@ -2,7 +2,14 @@
 hash state) and a lock file per session, so any worker process on the same root can continue an
 upload, and a restart resumes it where the last acknowledged chunk ended.
 
-An ``flock`` on the lock file keeps two requests from working on one session at once.
+An ``flock`` on the lock file keeps two requests from working on one session at once; it is held
+only while a request works on the session (a client too slow for the server's body timeouts loses
+its connection, and so the lock; the session stays as its last acknowledged chunk left it).
+
+Every 202 acknowledging a chunk is durable: the chunk's data is fsynced and the new state renamed
+into place with its folder fsynced before the driver returns. A failing disk mid-chunk
+(``StorageUnavailable``) truncates the data back to the acknowledged offset, giving the space back
+and leaving the session resumable.
 """
 
 from __future__ import annotations
@@ -11,7 +18,7 @@ import base64
 import fcntl
 import json
 import os
-import shutil
+import stat
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -25,11 +32,14 @@ from specgen.registry.storage.driver import (
     IncomingBody,
     InvalidName,
     RangeMismatch,
+    StorageError,
     UploadBusy,
     UploadInfo,
     UploadUnknown,
 )
-from specgen.registry.storage.filesystem.files import Layout, atomic_write
+from specgen.registry.storage.filesystem import fsops
+from specgen.registry.storage.filesystem.files import Layout
+from specgen.registry.storage.filesystem.fsops import storage_errors
 from specgen.registry.storage.filesystem.ingest import BATCH, in_pool, ingest
 
 
@@ -66,11 +76,16 @@ class Sessions:
     def create(self, name: str, algorithm: str = "sha256") -> UploadInfo:
         upload_id = str(uuid.uuid4())
         d = self.dir(name, upload_id)
-        d.mkdir(parents=True)
-        (d / "data").touch()
         now = time.time()
         st = SessionState(name, upload_id, 0, algorithm, _b64(Hasher(algorithm).state()), now, now)
-        self._save(st)
+        try:
+            with storage_errors():
+                fsops.makedirs(d)
+                fsops.ops.close(fsops.ops.open(d / "data", os.O_WRONLY | os.O_CREAT | os.O_EXCL))
+                self._save(st)
+        except BaseException:
+            fsops.remove_tree(d)  # cleanly gone: no session a client could not address
+            raise
         return st.info()
 
     def load(self, name: str, upload_id: str) -> SessionState:
@@ -97,16 +112,23 @@ class Sessions:
         if size < st.offset:  # acknowledged data lost with the machine: cannot resume
             raise UploadUnknown(st.id)
 
-    def _save(self, st: SessionState) -> None:
-        atomic_write(self.dir(st.name, st.id) / "state.json", json.dumps(asdict(st)).encode(), fsync=False)
+    def _save(self, st: SessionState, data_fd: int | None = None) -> None:
+        """The session's state, durably; ``data_fd``, the session's data, is fsynced before the
+        state that counts its bytes is published."""
+        path = self.dir(st.name, st.id) / "state.json"
+        fsops.publish([(path, json.dumps(asdict(st)).encode())], () if data_fd is None else (data_fd,))
 
     @contextmanager
     def locked(self, name: str, upload_id: str) -> Iterator[SessionState]:
         d = self.dir(name, upload_id)
         try:
-            fd = os.open(d / "lock", os.O_CREAT | os.O_RDWR, 0o644)
+            fd = fsops.ops.open(d / "lock", os.O_CREAT | os.O_RDWR, 0o644)
         except (FileNotFoundError, NotADirectoryError):
             raise UploadUnknown(upload_id) from None
+        except OSError as exc:  # a symlink planted as the lock (O_NOFOLLOW), or the disk
+            with storage_errors():
+                raise
+            raise UploadUnknown(upload_id) from exc
         try:
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -120,7 +142,7 @@ class Sessions:
 
     def cancel(self, name: str, upload_id: str) -> None:
         with self.locked(name, upload_id):
-            shutil.rmtree(self.dir(name, upload_id), ignore_errors=True)
+            fsops.remove_tree(self.dir(name, upload_id))
 
     @staticmethod
     def _hasher(st: SessionState, fd: int, algorithm: str | None = None) -> Hasher:
@@ -148,26 +170,28 @@ class Sessions:
         with self.locked(name, upload_id) as st:
             if start is not None and (start != st.offset or (end is not None and end < start)):
                 raise RangeMismatch(st.offset)
-            fd = os.open(self.dir(name, upload_id) / "data", os.O_RDWR)  # read back only to re-hash
+            fd = self._open_data(name, upload_id)  # read back only to re-hash
             try:
-                os.ftruncate(fd, st.offset)  # drop bytes of a chunk that was never acknowledged
-                hasher = self._hasher(st, fd)
-                limit = None if end is None or start is None else end - start + 1
-                n = await ingest(body, fd, st.offset, hasher, limit)
-                if limit is not None and n != limit:
-                    os.ftruncate(fd, st.offset)
-                    raise RangeMismatch(st.offset)
-                # No fsync per chunk: an acknowledged chunk survives a crash of the server process
-                # (the page cache keeps it); after a crash of the machine, a session whose data is
-                # shorter than its saved offset is reported unknown (the client starts over), and
-                # the digest check at the end catches anything else. Blobs are fsynced on commit.
+                with storage_errors(), _truncate_on_failure(fd, st.offset):
+                    fsops.ops.ftruncate(fd, st.offset)  # drop bytes of a chunk never acknowledged
+                    hasher = self._hasher(st, fd)
+                    limit = None if end is None or start is None else end - start + 1
+                    n = await ingest(body, fd, st.offset, hasher, limit)
+                    if limit is not None and n != limit:
+                        raise RangeMismatch(st.offset)
+                    st.offset += n
+                    st.hash_state = _b64(hasher.state())
+                    st.updated = time.time()
+                    await in_pool(self._save, st, fd)  # the chunk's data fsynced with the new state
             finally:
-                os.close(fd)
-            st.offset += n
-            st.hash_state = _b64(hasher.state())
-            st.updated = time.time()
-            self._save(st)
+                fsops.ops.close(fd)
             return st.info()
+
+    def _open_data(self, name: str, upload_id: str) -> int:
+        try:
+            return fsops.ops.open(self.dir(name, upload_id) / "data", os.O_RDWR)
+        except (FileNotFoundError, NotADirectoryError):
+            raise UploadUnknown(upload_id) from None
 
     async def finish(self, name: str, upload_id: str, body: IncomingBody, digest: str, start: int | None = None) -> int:
         """Append the final body, verify the digest and commit the blob; its size. On a mismatch
@@ -178,33 +202,46 @@ class Sessions:
                 raise RangeMismatch(st.offset)
             d = self.dir(name, upload_id)
             path = d / "data"
-            fd = os.open(path, os.O_RDWR)  # read back only when the hash state cannot be resumed
+            fd = self._open_data(name, upload_id)  # read back only when the hash cannot be resumed
             try:
-                os.ftruncate(fd, st.offset)
-                hasher = self._hasher(st, fd, algorithm)
-                n = await ingest(body, fd, st.offset, hasher)
-                size = st.offset + n
-                ok = hasher.hexdigest() == expected
-                if ok:
-                    await in_pool(os.fdatasync, fd)
+                with storage_errors(), _truncate_on_failure(fd, st.offset):
+                    fsops.ops.ftruncate(fd, st.offset)
+                    hasher = self._hasher(st, fd, algorithm)
+                    n = await ingest(body, fd, st.offset, hasher)
+                    size = st.offset + n
+                    ok = hasher.hexdigest() == expected
+                    if ok:
+                        await in_pool(fsops.ops.fsync, fd)
             finally:
-                os.close(fd)
+                fsops.ops.close(fd)
+            if not ok:
+                await in_pool(fsops.remove_tree, d)
+                raise DigestMismatch(digest, size)
             try:
-                if not ok:
-                    raise DigestMismatch(digest, size)
-                self._commit(path, digest, name)
-            finally:
-                shutil.rmtree(d, ignore_errors=True)
+                await in_pool(self._commit, path, digest, name)
+            except StorageError:
+                try:  # the data stays, the session resumable: truncate it back
+                    fd = self._open_data(name, upload_id)
+                    try:
+                        fsops.ops.ftruncate(fd, st.offset)
+                    finally:
+                        fsops.ops.close(fd)
+                except (UploadUnknown, OSError):
+                    pass  # moved into the blob store already: the blob is there, the link is not
+                raise
+            await in_pool(fsops.remove_tree, d)
             return size
 
     def walk(self) -> Iterator[Path]:
-        """Every session folder under the root."""
+        """Every session folder under the root (real folders only: a symlink, planted or not, is
+        never followed, so the purger cannot reach outside the root)."""
         base = self.layout.repositories
-        for dirpath, dirnames, _ in os.walk(base):
-            if "_uploads" in dirnames:
-                up = Path(dirpath) / "_uploads"
+        for dirpath, dirnames, _ in os.walk(base):  # os.walk does not descend into symlinks
+            up = Path(dirpath) / "_uploads"
+            if "_uploads" in dirnames and _real_dir(up):
                 for entry in os.listdir(up):
-                    yield up / entry
+                    if _real_dir(up / entry):
+                        yield up / entry
             dirnames[:] = [d for d in dirnames if not d.startswith("_")]
 
     def list(self) -> list[UploadInfo]:
@@ -227,9 +264,30 @@ class Sessions:
             except FileNotFoundError:
                 continue
             if now - mtime > older_than:
-                shutil.rmtree(up, ignore_errors=True)
+                fsops.remove_tree(up)
                 removed += 1
         return removed
+
+
+def _real_dir(path: Path) -> bool:
+    try:
+        return stat.S_ISDIR(os.lstat(path).st_mode)
+    except OSError:
+        return False
+
+
+@contextmanager
+def _truncate_on_failure(fd: int, offset: int) -> Iterator[None]:
+    """Give back the space of a chunk that failed (disk full, client gone): the data file goes
+    back to the acknowledged ``offset``."""
+    try:
+        yield
+    except BaseException:
+        try:
+            fsops.ops.ftruncate(fd, offset)
+        except OSError:
+            pass
+        raise
 
 
 def _b64(state: bytes | None) -> str | None:
