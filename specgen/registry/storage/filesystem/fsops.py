@@ -29,7 +29,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from specgen.registry.storage.driver import InvalidName, StorageUnavailable
+from specgen.registry.storage.driver import StorageUnavailable
 
 #: errnos meaning the storage, not the request, failed.
 UNAVAILABLE_ERRNOS = frozenset(
@@ -127,7 +127,8 @@ def makedirs(path: Path, *, sync: bool = True) -> list[Path]:
             ops.mkdir(d)
         except FileExistsError:
             if not d.is_dir() or d.is_symlink():
-                raise InvalidName(f"{d.name!r} is in the way") from None
+                # no name a client can send maps onto a file of the layout: the root is damaged
+                raise StorageUnavailable(f"{d} is in the way: not a folder") from None
             continue
         made.append(d)
     if sync:
