@@ -64,6 +64,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--log-level", default="warning", help="uvicorn log level (default: warning)")
     p.add_argument("--access-log", action="store_true", help="log every request")
+    from specgen.auth import settings as security_settings  # auth, rules, TLS: docs/auth.md
+
+    security_settings.add_arguments(p)
     p.set_defaults(func=run)
 
 
@@ -83,8 +86,13 @@ def run(args: argparse.Namespace) -> int:
     if Path(spec).exists():  # a set file or folder: worker processes may not share our cwd
         spec = str(Path(spec).resolve())
     registry = serving.is_registry(dset)
+    from specgen.auth import settings as security_settings
+
+    security = security_settings.from_args(args)  # a bad htpasswd, rules file, key: exit 2 here
+    if security.auth != "none" and not registry:
+        raise UserError(f"--auth needs a set with the registry routes; {dset.name} has none")
     with contextlib.ExitStack() as stack:
-        env = {serving.ENV_SET: spec, serving.ENV_TTL: str(args.upload_ttl)}
+        env = {serving.ENV_SET: spec, serving.ENV_TTL: str(args.upload_ttl), **security.to_env()}
         if serving.is_bundled(spec, dset):
             server = serving.committed_stub(dset.name)
         else:  # a set of the user's: its stub is generated here, for this run only
@@ -154,6 +162,8 @@ def _serve(args: argparse.Namespace, uvicorn: Any, what: str) -> int:
     except OSError as exc:
         raise UserError(f"cannot listen on {args.host}:{args.port}: {exc}") from None
     port = sock.getsockname()[1]
+    from specgen.auth import settings as security_settings
+
     config = uvicorn.Config(
         "specgen.server.serving:app_from_env",
         factory=True,
@@ -165,12 +175,13 @@ def _serve(args: argparse.Namespace, uvicorn: Any, what: str) -> int:
         lifespan="on",
         log_level=args.log_level,
         access_log=args.access_log,
+        **security_settings.from_env().tls.uvicorn_kwargs(),
         timeout_keep_alive=30,
         proxy_headers=False,
         server_header=False,
     )
     print(
-        f"specgen: serving {what} on http://{args.host}:{port} "
+        f"specgen: serving {what} on {security_settings.from_env().scheme}://{args.host}:{port} "
         f"({args.workers} worker{'s' if args.workers > 1 else ''})",
         flush=True,
     )

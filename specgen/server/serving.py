@@ -121,19 +121,21 @@ def create_app(
     return server.create_app(handlers if handlers.unsupported else backend, default_headers=DEFAULT_HEADERS)
 
 
-def app_from_env() -> App:
+def app_from_env() -> Any:
     """Factory for uvicorn (``specgen serve``, also in each worker process)."""
     dset = load_set(os.environ[ENV_SET])
     stub = os.environ.get(ENV_STUB)
     server = import_stub(Path(stub)) if stub else committed_stub(dset.name)
-    return create_app(
+    from specgen.auth import settings as security_settings  # SPECGEN_SECURITY: auth and TLS
+
+    return security_settings.from_env().wrap(create_app(
         dset,
         server,
         os.environ.get(ENV_ROOT) or None,
         upload_ttl=float(os.environ.get(ENV_TTL, 24 * 3600)),
         driver=os.environ.get(ENV_DRIVER) or DEFAULT_DRIVER,
         driver_params=driver_params_from_env(),
-    )
+    ), dset)
 
 
 def driver_params_from_env() -> dict[str, Any]:
