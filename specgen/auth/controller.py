@@ -18,7 +18,8 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Callable
+import logging
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl
@@ -31,6 +32,8 @@ from specgen.auth.scopes import Access, challenge_scope
 from specgen.auth.tokens import InvalidToken, verify
 from specgen.distribution.router import Router
 from specgen.model import DescriptorSet
+
+log = logging.getLogger("specgen.auth")
 
 #: The ASGI scope key of the ``Caller`` of a request the controller let through.
 CALLER = "specgen.auth.caller"
@@ -47,7 +50,7 @@ class Caller:
         return self.may("repository", repository, "pull")
 
 
-def caller(scope: dict) -> Caller | None:
+def caller(scope: Mapping[str, Any]) -> Caller | None:
     """The caller of a request, ``None`` when no access controller is in front of the app."""
     return scope.get(CALLER)
 
@@ -74,8 +77,9 @@ def _authorization(headers: dict[str, str], scheme: str) -> str | None:
     return credentials.strip() if given.lower() == scheme else None
 
 
-def _detail(accesses: tuple[Access, ...]) -> list[dict[str, str]]:
-    return [{"Type": a.type, "Class": "", "Name": a.name, "Action": act} for a in accesses for act in a.actions]
+def _detail(accesses: tuple[Access, ...]) -> list[dict[str, str]] | None:
+    """distribution's error detail: one access record per action (``null`` for none)."""
+    return [{"Type": a.type, "Class": "", "Name": a.name, "Action": act} for a in accesses for act in a.actions] or None
 
 
 class BasicPolicy:
@@ -111,25 +115,25 @@ class TokenPolicy:
     def __init__(self, trusted: TrustedKeys, *, realm: str, service: str, issuer: str):
         self.trusted, self.realm, self.service, self.issuer = trusted, realm, service, issuer
 
-    def challenge(self, need: Needs, error: str | None = None, description: str | None = None) -> str:
+    def challenge(self, need: Needs, error: str | None = None) -> str:
         parts = [f"realm={quote(self.realm)}", f"service={quote(self.service)}"]
         scope = challenge_scope(list(need.required + need.optional))
         if scope:
             parts.append(f"scope={quote(scope)}")
         if error:
             parts.append(f"error={quote(error)}")
-        if description:
-            parts.append(f"error_description={quote(description)}")
         return "Bearer " + ",".join(parts)
 
     def decide(self, headers: dict[str, str], need: Needs, base: bool) -> Caller | Refusal:
         token = _authorization(headers, "bearer")
+        detail = _detail(need.required + need.optional)
         if token is None:
-            return Refusal(401, self.challenge(need), "UNAUTHORIZED", "authentication required", _detail(need.required))
+            return Refusal(401, self.challenge(need), "UNAUTHORIZED", "authentication required", detail)
         try:
             claims = verify(token, self.trusted, issuer=self.issuer, service=self.service)
-        except InvalidToken as exc:
-            return Refusal(401, self.challenge(need, "invalid_token", str(exc)), "UNAUTHORIZED", "invalid token")
+        except InvalidToken as exc:  # as distribution: the reason goes to the log, not the client
+            log.info("token refused: %s", exc)
+            return Refusal(401, self.challenge(need, "invalid_token"), "UNAUTHORIZED", "authentication required", detail)
         for access in need.required:
             for action in access.actions:
                 if not claims.grants(access.type, access.name, action):
@@ -138,7 +142,7 @@ class TokenPolicy:
                         self.challenge(need, "insufficient_scope"),
                         "UNAUTHORIZED",
                         "authentication required",
-                        _detail(need.required),
+                        detail,
                     )
         return Caller(claims.subject or None, claims.grants)
 
