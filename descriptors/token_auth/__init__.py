@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from specgen.auth.scopes import SCOPE_REGEXP
 from specgen.descriptors.token_auth import errors, routes, schemas
 from specgen.model import DescriptorSet
 
@@ -15,6 +16,8 @@ DESCRIPTOR_SET = DescriptorSet(
     routes=routes.ROUTE_DESCRIPTORS,
     errors=errors.ERROR_DESCRIPTORS,
     schemas=schemas.SCHEMAS,
+    # scope.md's grammar, in Go syntax as distribution's reference grammar
+    grammar={"Scope": {"scopeRegexp": SCOPE_REGEXP}},
     intro=Path(__file__).with_name("intro.md").read_text(encoding="utf-8"),
     version="1.0",
 )

@@ -14,15 +14,17 @@ Access(type='repository', name='library/ubuntu', actions=('pull', 'push'))
 
 from __future__ import annotations
 
-import re
 from typing import NamedTuple
 
 from specgen.distribution.grammar import NAME_REGEXP
+from specgen.goregexp import GoRegexp
 
 _TYPE = r"[a-z0-9]+(?:[._-][a-z0-9]+)*(?:\([a-z0-9]+(?:[._-][a-z0-9]+)*\))?"
 _ACTION = r"(?:[a-z]*|\*)"
-#: One scope, as scope.md's grammar (``*`` allowed as an action, as registries use it for the catalog).
-SCOPE = re.compile(rf"({_TYPE}):({NAME_REGEXP.python.pattern}|catalog):({_ACTION}(?:,{_ACTION})*)")
+#: One scope, as scope.md's grammar (``*`` allowed as an action, as registries use it for the catalog),
+#: in Go's syntax like the rest of the grammar (the ``token_auth`` set declares it).
+SCOPE_REGEXP = GoRegexp(rf"^({_TYPE}):({NAME_REGEXP.go_pattern}|catalog):({_ACTION}(?:,{_ACTION})*)$")
+SCOPE = SCOPE_REGEXP.python
 
 
 class Access(NamedTuple):
@@ -45,7 +47,7 @@ class ScopeError(ValueError):
 
 def parse(scope: str) -> Access:
     """One scope string; ``ScopeError`` if it does not follow the grammar."""
-    m = SCOPE.fullmatch(scope)
+    m = SCOPE_REGEXP.fullmatch(scope)
     if m is None:
         raise ScopeError(f"invalid scope {scope!r} (want type:name:action[,action...])")
     actions = tuple(dict.fromkeys(a for a in m.group(3).split(",") if a))
