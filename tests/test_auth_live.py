@@ -115,15 +115,19 @@ def test_mutual_tls(auth_world, tmp_path):  # noqa: F811
         peers.stop_process(proc)
 
 
-def _check(url, user, world, *, pull_user="bob", insecure=True):
-    env = {**os.environ, "SPECGEN_CHECK_PASSWORD": USERS[user]}
+def _check(url, user, world, *, pull_user="bob", insecure=True, stdin=False):
+    """``specgen check --only auth``; the password from SPECGEN_CHECK_PASSWORD or stdin, never argv."""
+    env = {**os.environ} if stdin else {**os.environ, "SPECGEN_CHECK_PASSWORD": USERS[user]}
     if pull_user:
         env.update(SPECGEN_CHECK_PULL_USER=pull_user, SPECGEN_CHECK_PULL_PASSWORD=USERS[pull_user])
     argv = [sys.executable, "-m", "specgen", "check", url, "--user", user, "--only", "auth", "--no-coverage",
             "--json", str(world.workdir / "check.json")]
     if insecure:
         argv.append("--insecure")
-    proc = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=120)
+    if stdin:
+        argv.append("--password-stdin")
+    proc = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=120,
+                          input=USERS[user] + "\n" if stdin else None)
     report = json.loads((world.workdir / "check.json").read_text())
     checks = {c["name"]: c for g in report["groups"] if g["name"] == "auth" for c in g["checks"]}
     for secret in USERS.values():
@@ -134,7 +138,7 @@ def _check(url, user, world, *, pull_user="bob", insecure=True):
 @pytest.mark.parametrize("mode", ["basic", "token"])
 def test_checker_auth_group_passes_against_specgen(auth_world, mode):  # noqa: F811
     url = auth_world.basic_url if mode == "basic" else auth_world.token_registry_url
-    proc, checks = _check(url, "alice", auth_world)
+    proc, checks = _check(url, "alice", auth_world, stdin=mode == "basic")
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert checks["a pull-only account may pull, not push or delete (403 DENIED)"]["status"] == "Pass"
     assert checks["no password or token in any response"]["status"] == "Pass"
