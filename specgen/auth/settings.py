@@ -59,7 +59,7 @@ def add_tls_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def add_identity_arguments(parser: argparse.ArgumentParser) -> None:
+def add_identity_arguments(parser: argparse._ActionsContainer) -> None:
     """Users and rules: what the registry (basic auth) and the token issuer decide with."""
     parser.add_argument("--htpasswd", metavar="FILE", help="users: an htpasswd file of bcrypt hashes ($SPECGEN_HTPASSWD)")
     parser.add_argument(
@@ -80,7 +80,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The flags of ``specgen serve``: authentication, authorization, TLS."""
     g = parser.add_argument_group("authentication and authorization (docs/auth.md)")
     g.add_argument("--auth", choices=MODES, help="none (default), htpasswd (basic auth) or token (bearer JWTs) ($SPECGEN_AUTH)")
-    add_identity_arguments(g)  # type: ignore[arg-type]
+    add_identity_arguments(g)
     g.add_argument("--auth-realm", metavar="REALM", help="the basic auth realm (default: specgen) ($SPECGEN_AUTH_REALM)")
     g.add_argument("--token-realm", metavar="URL", help="token auth: the token service's URL, sent in challenges")
     g.add_argument("--token-service", metavar="NAME", help="token auth: this registry's service name (the tokens' audience)")
