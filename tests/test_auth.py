@@ -317,3 +317,24 @@ def test_bad_configuration_is_refused_at_start(tmp_path, keys):
         lines = proc.stderr.strip().splitlines()
         assert len(lines) == 1 and message in lines[0], (args, proc.stderr)
         assert "Traceback" not in proc.stderr
+
+
+def test_token_policy_remembers_a_token_until_it_expires(keys, monkeypatch):
+    """A token is verified once, then remembered; past its expiry (and the leeway) it is
+    verified again, so remembering never extends its life."""
+    import specgen.auth.controller as controller
+
+    _, ec_pair, _, _ = keys
+    key = SigningKey.load(ec_pair.key, ec_pair.cert)
+    policy = TokenPolicy(_trusted(ec_pair), realm="r", service=SERVICE, issuer=ISSUER)
+    token = mint(key, issuer=ISSUER, audience=SERVICE, subject="s", lifetime=60, access=[Access("repository", "a", ("pull",))])
+    bearer = [("Authorization", f"Bearer {token}")]
+    calls = []
+    monkeypatch.setattr(controller, "verify", lambda *a, **k: calls.append(1) or verify(*a, **k))
+    assert _asgi(policy, "GET", "/v2/a/tags/list", bearer)[0] == 200
+    assert _asgi(policy, "GET", "/v2/a/tags/list", bearer)[0] == 200
+    assert len(calls) == 1
+    later = time.time() + 60 + 61  # past exp and distribution's leeway
+    monkeypatch.setattr(controller.time, "time", lambda: later)
+    _asgi(policy, "GET", "/v2/a/tags/list", bearer)
+    assert len(calls) == 2
