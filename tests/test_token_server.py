@@ -14,6 +14,7 @@ import auth_material
 import httpx
 import jwt
 import pytest
+from auth_peers import auth_world  # noqa: F401 - the fixture of the live test
 
 from specgen.auth.htpasswd import Htpasswd
 from specgen.auth.issuer import Issuer
@@ -154,3 +155,28 @@ def test_token_set_compiles_like_the_others():
     validate_openapi(doc)
     assert set(doc["paths"]["/token"]) >= {"get", "post"}
     assert "Token" in (BUILD / "token_auth" / "api.md").read_text()
+
+
+@pytest.mark.slow
+def test_generated_client_talks_to_the_token_server(auth_world):  # noqa: F811
+    """build/token_auth/client (compiled from the same set) against the running token-server."""
+    from auth_peers import SERVICE, USERS
+
+    from specgen._generated.token_auth.client import Client
+    from specgen._generated.token_auth.client import errors as token_errors
+
+    basic = {"Authorization": httpx.BasicAuth("bob", USERS["bob"])._auth_header}
+    with Client(auth_world.token_url.removesuffix("/token"), verify=str(auth_world.tls.ca), retries=0) as client:
+        # token.md: credentials go with the first request (none: an anonymous token, no challenge)
+        anonymous = client.token(service=SERVICE, scope="repository:team/x:pull")
+        assert jwt.decode(anonymous.body["token"], options={"verify_signature": False})["access"] == []
+        result = client.token(service=SERVICE, scope="repository:team/x:pull,push", headers=basic)
+        assert result.status == 200 and result.body["expires_in"] > 0
+        claims = jwt.decode(result.body["token"], options={"verify_signature": False})
+        assert claims["access"] == [{"type": "repository", "name": "team/x", "actions": ["pull"]}]
+        form = f"grant_type=password&username=bob&password={USERS['bob']}&client_id=t&service={SERVICE}"
+        result = client.oauth2_token(body=form.encode())
+        assert result.body["access_token"] and result.body["scope"] == ""
+        wrong = {"Authorization": httpx.BasicAuth("bob", "wrong")._auth_header}
+        with pytest.raises(token_errors.Unauthorized):
+            client.token(service=SERVICE, headers=wrong)

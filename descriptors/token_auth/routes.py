@@ -69,13 +69,8 @@ BASIC_AUTH_HEADER = ParameterDescriptor(
     examples=("Basic YWxpY2U6czNjcmV0",),
 )
 
-CONTENT_TYPE_FORM = ParameterDescriptor(
-    name="Content-Type",
-    type="string",
-    description="The form encoding of the OAuth2 request body.",
-    format="application/x-www-form-urlencoded",
-    required=True,
-)
+#: The OAuth2 request body's encoding (its ``Content-Type``).
+FORM = "application/x-www-form-urlencoded"
 
 JSON_CONTENT_TYPE = ParameterDescriptor(
     name="Content-Type",
@@ -196,8 +191,7 @@ TOKEN = RouteDescriptor(
                         "with a `refresh_token` an earlier answer gave. `service` and `client_id` are "
                         "required, `scope` is optional."
                     ),
-                    headers=(CONTENT_TYPE_FORM,),
-                    body=BodyDescriptor(content_type="application/x-www-form-urlencoded", format=OAUTH_REQUEST_BODY),
+                    body=BodyDescriptor(content_type=FORM, format=OAUTH_REQUEST_BODY),
                     successes=(
                         ResponseDescriptor(
                             name="Token Issued",

@@ -97,7 +97,6 @@ class Client(BaseClient):
     def oauth2_token(
         self,
         *,
-        content_type_: str,
         body: Body = None,
         content_type: str | None = 'application/x-www-form-urlencoded',
         content_length: int | None = None,
@@ -113,10 +112,6 @@ class Client(BaseClient):
         with a `refresh_token` an earlier answer gave. `service` and `client_id` are
         required, `scope` is optional.
 
-        Parameters:
-            content_type_: header ``Content-Type`` (``application/x-www-form-urlencoded``). The
-                form encoding of the OAuth2 request body.
-
         The body is ``application/x-www-form-urlencoded``: bytes, a binary file, an iterable of bytes, or a
         callable returning one; ``progress(sent, total)`` is called as it is sent.
 
@@ -126,7 +121,7 @@ class Client(BaseClient):
             OPERATIONS['oauth2_token'], _r.Oauth2TokenResult,
             path={},
             query=[],
-            headers=[('Content-Type', content_type_)],
+            headers=[],
             body=body, content_type=content_type, content_length=content_length, progress=progress,
             extra_headers=headers, url=url, stream=stream,
         )  # type: ignore[return-value]

@@ -30,8 +30,7 @@ class TokenRequest(Request):
 class Oauth2TokenRequest(Request):
     """``POST /token`` (OAuth2 Token)."""
 
-    content_type: str | None
-    """header Content-Type (required)"""
+    pass
 
 
 class Handlers(Protocol):

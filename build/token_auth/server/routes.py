@@ -50,8 +50,6 @@ ROUTES = (
                     method='POST',
                     name='OAuth2 Token',
                     params=(
-                        Param('Content-Type', 'content_type', 'header', required=True, integer=False,
-                              pattern=None, error_code=None),
                     ),
                     discriminators=(),
                     required_discriminators=(),
