@@ -159,7 +159,7 @@ def test_checker_auth_group_reports_on_docker_registry(auth_world, token_docker_
     proc, checks = _check(token_docker_registry, "alice", auth_world)
     assert checks["the realm answers a token (token_auth set)"]["status"] == "Pass", proc.stdout
     assert checks["the token is accepted on the retried request and reused"]["status"] == "Pass"
-    assert checks["challenge scopes match the requests (scope.md)"]["status"] == "Pass"
+    assert checks["every 401 carries a challenge; Bearer scopes match the request (scope.md)"]["status"] == "Pass"
     assert checks["401 with a challenge for a malformed and a tampered (expired) token"]["status"] == "Pass"
     pull_only = checks["a pull-only account may pull, not push or delete (403 DENIED)"]
     assert pull_only["status"] == "Pass" and "insufficient_scope" in pull_only["message"]
@@ -175,5 +175,6 @@ def test_checker_auth_group_reports_on_docker_registry(auth_world, token_docker_
     statuses = {c["name"]: c["status"] for g in report["groups"] for c in g["checks"]}
     assert statuses["unauthenticated GET /v2/ is challenged (RFC 7235 grammar)"] == "Pass"
     assert statuses["401 with a challenge for a wrong password"] == "Pass"
+    assert statuses["every 401 carries a challenge; Bearer scopes match the request (scope.md)"] == "Pass"
     assert statuses["a pull-only account may pull, not push or delete (403 DENIED)"] == "Fail"
     assert statuses["no password or token in any response"] == "Pass"

@@ -288,21 +288,36 @@ def auth(ctx: Context) -> None:
     pull = {("repository", ctx.repo): {"pull"}}
     push = {("repository", ctx.repo): {"pull", "push"}}
 
-    if mode.scheme == "bearer":
-        with ctx.check("challenge scopes match the requests (scope.md)", independent=True):
-            ex = ctx.call("GET", ctx.urls.blob(ctx.repo, digest), expect=(401, 200), auth=False)
-            if ex.status == 401:
-                _check_scope(_challenge(ex), pull)
-            ex = ctx.call("POST", ctx.urls.blob_upload(ctx.repo), expect=401, auth=False)
-            _check_scope(_challenge(ex), push)
-            if any(r.name == "catalog" for r in ctx.dset.routes):
-                # sent outside ctx.call: distribution's descriptors declare no 401 on the catalog,
-                # so the exchange is recorded, not validated against the set
-                ex, record = ctx.session.send("GET", ctx.urls.catalog(), auth=False)
+    with ctx.check("every 401 carries a challenge; Bearer scopes match the request (scope.md)", independent=True):
+        # a blob read, an upload, the tag list, the referrers API and the catalog, unauthenticated;
+        # sent outside ctx.call where distribution's descriptors declare no 401 (catalog,
+        # referrers), so those exchanges are recorded, not validated against the set
+        routes = {r.name for r in ctx.dset.routes}
+        probes = [
+            ("GET", ctx.urls.blob(ctx.repo, digest), pull, True),
+            ("POST", ctx.urls.blob_upload(ctx.repo), push, True),
+            ("GET", ctx.urls.tags(ctx.repo), pull, True),
+        ]
+        if "referrers" in routes:
+            probes.append(("GET", ctx.urls.referrers(ctx.repo, digest), pull, False))
+        if "catalog" in routes:
+            probes.append(("GET", ctx.urls.catalog(), {("registry", "catalog"): {"*"}}, False))
+        for method, url, wanted, declared in probes:
+            if declared:
+                ex = ctx.call(method, url, expect=(401, 200, 202, 404), auth=False)
+            else:
+                ex, record = ctx.session.send(method, url, auth=False)
                 assert ctx._check is not None
                 ctx._check.records.append(record)
-                if ex.status == 401:
-                    _check_scope(_challenge(ex), {("registry", "catalog"): {"*"}})
+            if ex.status != 401:
+                continue  # anonymous access to it is offered
+            c = _challenge(ex)
+            if c.scheme != mode.scheme:
+                raise StepFailed(f"{method} {url}: a {c.scheme} challenge where /v2/ sent {mode.scheme}")
+            if mode.scheme == "bearer":
+                _check_scope(c, wanted)
+
+    if mode.scheme == "bearer":
         tokens = _Tokens(ctx, mode)
         scope = f"repository:{ctx.repo}:pull"
         token = None
