@@ -216,6 +216,8 @@ def test_needs_follow_distribution():
     mount = needs(routenames.BLOB_UPLOAD, "POST", {"name": "a"}, {"mount": "sha256:x", "from": "b"})
     assert mount.required == (r("repository", "a", ("pull", "push")),)
     assert mount.optional == (r("repository", "b", ("pull",)),)
+    injected = needs(routenames.BLOB_UPLOAD, "POST", {"name": "a"}, {"mount": "sha256:x", "from": 'b"\r\nX: y'})
+    assert injected.optional == ()  # a source outside the name grammar never reaches a challenge
     assert needs(routenames.CATALOG, "GET", {}, {}).required == (r("registry", "catalog", ("*",)),)
     assert needs(routenames.BASE, "GET", {}, {}).required == ()
 

@@ -10,6 +10,7 @@ from typing import NamedTuple
 
 from specgen.auth.scopes import Access
 from specgen.distribution import routenames
+from specgen.distribution.grammar import NAME_REGEXP
 
 _REPOSITORY_ROUTES = {
     routenames.MANIFEST,
@@ -20,6 +21,7 @@ _REPOSITORY_ROUTES = {
     routenames.REFERRERS,
 }
 _UPLOADS = {routenames.BLOB_UPLOAD, routenames.BLOB_UPLOAD_CHUNK}
+_NAME = NAME_REGEXP.python
 
 
 class Needs(NamedTuple):
@@ -41,7 +43,8 @@ def needs(route_name: str, method: str, variables: dict[str, str], query: dict[s
     if route_name in _UPLOADS:
         optional: tuple[Access, ...] = ()
         source = query.get("from")
-        if method == "POST" and "mount" in query and source and source != name:
+        # only a name of the grammar goes into a challenge (the query is the client's: no CRLF)
+        if method == "POST" and "mount" in query and source and source != name and _NAME.fullmatch(source):
             optional = (Access("repository", source, ("pull",)),)
         return Needs((Access("repository", name, ("pull", "push")),), optional)
     if method == "GET":
