@@ -3,6 +3,8 @@ distribution's ``htpasswd`` access controller accepts (blank lines and ``#`` com
 
 from __future__ import annotations
 
+import hashlib
+import secrets
 import threading
 from pathlib import Path
 
@@ -16,7 +18,9 @@ class Htpasswd:
 
     def __init__(self, entries: dict[str, bytes]):
         self.entries = entries
-        self._ok: set[tuple[str, str]] = set()  # bcrypt is slow on purpose: remember successes
+        # bcrypt is slow on purpose (~50 ms): remember successes, as keyed hashes, not passwords
+        self._ok: set[bytes] = set()
+        self._salt = secrets.token_bytes(16)
         self._lock = threading.Lock()
 
     @classmethod
@@ -41,7 +45,7 @@ class Htpasswd:
         hashed = self.entries.get(user)
         if hashed is None:
             return False
-        key = (user, password)
+        key = hashlib.blake2b(f"{user}\0{password}".encode(), key=self._salt).digest()
         with self._lock:
             if key in self._ok:
                 return True
