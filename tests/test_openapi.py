@@ -26,6 +26,7 @@ from specgen.goregexp import GoRegexp
 from specgen.model import ParameterDescriptor
 from specgen.naming import camel
 from specgen.paths import compile_path
+from specgen.server.serving import is_registry
 
 SET_NAMES = [*BUNDLED, "synthetic"]
 
@@ -455,7 +456,8 @@ def test_schemathesis_generates_requests(dset):
                     if pattern and isinstance(value, str):
                         assert re.search(pattern, unquote(value)), (operation.label, name, value)
                         checked += 1
-        assert checked
+        has_path_parameters = any("{" in path for path in doc["paths"])
+        assert checked or not has_path_parameters  # token_auth's one path has no parameters
 
 
 @pytest.mark.interop
@@ -481,7 +483,7 @@ def test_openapi_python_client_generates(dset, tmp_path):
 
 
 @pytest.mark.interop
-@pytest.mark.parametrize("name", BUNDLED)
+@pytest.mark.parametrize("name", [n for n in BUNDLED if is_registry(load_set(n))])
 def test_schemathesis_requests_against_docker_registry(name, docker_registry):
     """Requests schemathesis generates from our document reach a real registry (distribution 2.8.2)
     and get statuses the document declares, with error bodies of registered codes in the errcode
@@ -566,7 +568,9 @@ def test_security_schemes_come_from_the_descriptors(synthetic_set):
     assert [op["security"] for op in ops if op["operationId"] == camel(f"{method.method} {route.name}")] == [
         [{"basic": []}]]
     assert all(op["security"] == [] for op in ops if op["operationId"] != camel(f"{method.method} {route.name}"))
-    for name in BUNDLED:
+    token = _doc(load_set("token_auth"))  # the token service takes basic credentials only
+    assert token["components"]["securitySchemes"].keys() == {"basic"}
+    for name in ("registry_v2", "oci_v1_1"):
         registry = _doc(load_set(name))
         assert registry["components"]["securitySchemes"].keys() == {"basic", "bearer"}
         assert registry["paths"]["/v2/"]["get"]["security"] == [{"basic": []}, {"bearer": []}, {}]

@@ -27,7 +27,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     auth = p.add_mutually_exclusive_group()
     auth.add_argument("--user", help="user name for basic auth or a token realm")
     auth.add_argument("--token", help="bearer token sent with every request")
-    p.add_argument("--password", help="password for --user")
+    p.add_argument("--password", help="password for --user (also $SPECGEN_CHECK_PASSWORD or --password-stdin)")
+    # the auth group (specgen/checker/scenarios/auth.py): secrets from env or stdin, not only argv
+    p.add_argument("--password-stdin", action="store_true", help="read --user's password from stdin's first line")
+    p.add_argument("--pull-user", help="a second, pull-only account for the auth group ($SPECGEN_CHECK_PULL_USER)")
+    p.add_argument("--pull-password", help="its password ($SPECGEN_CHECK_PULL_PASSWORD)")
     p.add_argument("--insecure", action="store_true", help="do not verify TLS certificates")
     p.add_argument(
         "--read-only",
@@ -85,6 +89,7 @@ def other_bundled_sets(dset: DescriptorSet) -> list[DescriptorSet]:
 def run(args: argparse.Namespace) -> int:
     from specgen.checker import reports, runner
     from specgen.checker.fit import best_fit
+    from specgen.checker.scenarios import auth as auth_group
 
     if args.list:
         from specgen.checker.listing import list_text
@@ -93,6 +98,7 @@ def run(args: argparse.Namespace) -> int:
         return 0
     if args.url is None:
         raise UserError("check needs the registry's URL (or --list)")
+    auth_group.configure_from_args(args)  # env SPECGEN_CHECK_*, --password-stdin, the pull-only account
     if args.password is not None and args.user is None:
         raise UserError("--password needs --user")
     if not args.url.startswith(("http://", "https://")):

@@ -73,8 +73,13 @@ def run(args: argparse.Namespace) -> int:
         spec = str(Path(spec).resolve())
     registry = serving.is_registry(dset)
     upload_ttl = cfg["uploads.ttl"]
+    from specgen.auth import settings as security_settings
+
+    security = security_settings.from_settings(cfg.values)  # a bad htpasswd, rules file, key: exit 2 here
+    if security.auth != "none" and not registry:
+        raise UserError(f"--auth needs a set with the registry routes; {dset.name} has none")
     with contextlib.ExitStack() as stack:
-        env = {serving.ENV_SET: spec, serving.ENV_TTL: str(upload_ttl)}
+        env = {serving.ENV_SET: spec, serving.ENV_TTL: str(upload_ttl), **security.to_env()}
         if serving.is_bundled(spec, dset):
             server = serving.committed_stub(dset.name)
         else:  # a set of the user's: its stub is generated here, for this run only
@@ -165,6 +170,7 @@ BIND_WAIT = 3.0
 
 
 def _serve(cfg: config.Resolved, uvicorn: Any, what: str) -> int:
+    from specgen.auth import settings as security_settings
     from specgen.server import limits, process
 
     host, port, workers = cfg["http.host"], cfg["http.port"], cfg["http.workers"]
@@ -184,13 +190,14 @@ def _serve(cfg: config.Resolved, uvicorn: Any, what: str) -> int:
         lifespan="on",
         log_level=cfg["log.level"],
         access_log=False,  # specgen.server.observe writes the access log (with the request id)
+        **security_settings.from_env().tls.uvicorn_kwargs(),
         timeout_keep_alive=limits.current().keepalive_timeout,
         timeout_graceful_shutdown=10,
         proxy_headers=False,
         server_header=False,
     )
     print(
-        f"specgen: serving {what} on http://{host}:{port} ({workers} worker{'s' if workers > 1 else ''})",
+        f"specgen: serving {what} on {security_settings.from_env().scheme}://{host}:{port} ({workers} worker{'s' if workers > 1 else ''})",
         flush=True,
     )
     server = uvicorn.Server(config)

@@ -126,8 +126,12 @@ def create_app(
 
 
 def app_from_env() -> Any:
-    """Factory for uvicorn (``specgen serve``, also in each worker process): the app inside the
-    outer layer of request ids, access log, metrics and health (``specgen.server.operate``)."""
+    """Factory for uvicorn (``specgen serve``, also in each worker process): the app behind the
+    access controller (``specgen.auth``: auth and TLS settings from ``SPECGEN_SECURITY``), inside
+    the outer layer of request ids, access log, metrics and health (``specgen.server.operate``),
+    so that health probes and the access log see every request, authenticated or not."""
+    from specgen.auth import settings as security_settings
+
     dset = load_set(os.environ[ENV_SET])
     stub = os.environ.get(ENV_STUB)
     server = import_stub(Path(stub)) if stub else committed_stub(dset.name)
@@ -141,7 +145,7 @@ def app_from_env() -> Any:
         driver_params=driver_params_from_env(),
         settings=settings,
     )
-    return operate.wrap(app, settings)
+    return operate.wrap(security_settings.from_env().wrap(app, dset), settings)
 
 
 def driver_params_from_env() -> dict[str, Any]:

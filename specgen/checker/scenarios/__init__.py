@@ -8,7 +8,7 @@ steps add what a single exchange cannot show (the blob we pushed comes back, the
 
 from __future__ import annotations
 
-from specgen.checker.scenarios import base, blobs, catalog, errors, manifests, pull, referrers, tags, uploads
+from specgen.checker.scenarios import auth, base, blobs, catalog, errors, manifests, pull, referrers, tags, uploads
 from specgen.checker.scenarios.cleanup import cleanup, observe
 from specgen.checker.scenarios.scenario import Decline, Scenario
 from specgen.checker.scenarios.unprovokable import unprovokable_reason
@@ -51,6 +51,7 @@ SCENARIOS: list[Scenario] = [
     pull.pull_catalog,
     pull.pull_referrers,
     pull.pull_errors,
+    auth.auth,  # issue 12: run when credentials are given, Skip otherwise
 ]
 
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 import contextlib
 import re
 
+from specgen.auth.controller import Caller
+from specgen.auth.controller import caller as auth_caller
 from specgen.distribution.digest import ALGORITHMS
 from specgen.distribution.grammar import NAME_REGEXP
 from specgen.registry.handlers.common import (
@@ -64,20 +66,35 @@ class Uploads(Entity):
     async def _mount(self, request: MountRequest, source: str | None) -> Response:
         name = repository(request)
         digest = checked_digest(request.mount)
+        who = auth_caller(request.scope)  # None: no access controller, everyone may pull everything
         if source:  # a name outside the grammar (say "../x") never reaches the storage
             found = (
                 _NAME.fullmatch(source) is not None
                 and len(source) <= NAME_MAX
+                and (who is None or who.may_pull(source))  # only from a repository the caller may pull
                 and await self.driver.repo_has_blob(source, digest)
             )
-        else:  # anonymous mount: the blob may be linked anywhere in this registry
+        elif who is None:  # anonymous mount: the blob may be linked anywhere in this registry
             found = await self.driver.blob_exists(digest)
+        else:  # anonymous mount behind auth: only in the repositories the caller may pull
+            found = await self._in_pullable_repository(who, digest)
         if not found or not await self.driver.blob_exists(digest):
             return await self._new_upload(request, name)  # clients with stale caches rely on this
         await request.drain()
         await self.driver.link_blob(name, digest)
         await self.driver.touch_blob(digest)  # new in this repository: young for garbage collection
         return blob_created(self.ctx, request, name, digest)
+
+    async def _in_pullable_repository(self, who: Caller, digest: str) -> bool:
+        last = None
+        while True:
+            names = await self.driver.repositories(last, 1000)
+            for repo in names:
+                if who.may_pull(repo) and await self.driver.repo_has_blob(repo, digest):
+                    return True
+            if len(names) < 1000:
+                return False
+            last = names[-1]
 
     async def mount_blob(self, request: MountFromRequest) -> Response:
         return await self._mount(request, request.from_)
