@@ -91,7 +91,7 @@ class S3Driver(StorageDriver):
         if not await self.s3.exists(self.keys.blob(digest)):
             raise BlobUnknown(digest)
 
-    async def blob_url(self, digest: str, expires: int = 1200) -> str | None:
+    async def blob_url(self, digest: str, expires: int = 1200) -> str | None:  # noqa: D417
         """A presigned GET URL of the blob when the driver redirects pulls (``redirect=true``),
         else None (as distribution's ``storage.redirect``)."""
         if not self.config.redirect:
