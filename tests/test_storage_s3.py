@@ -163,3 +163,20 @@ def test_store_outage_is_storage_unavailable(seaweedfs, bucket):  # noqa: F811
             with pytest.raises(StorageUnavailable):
                 await asyncio.wait_for(call, 30)
     run(go())
+
+
+def test_serve_refuses_a_bad_configuration_at_start_with_exit_2(seaweedfs, bucket, monkeypatch, capsys):  # noqa: F811
+    """``specgen serve --driver s3`` builds the driver once before it listens: a missing bucket,
+    refused credentials (here from the environment) or no bucket at all is one line and exit 2."""
+    from specgen.cli import main
+
+    base = ["serve", "--driver", "s3", "--port", "0", "--driver-param", f"regionendpoint={seaweedfs.endpoint}"]
+    monkeypatch.setenv("SPECGEN_S3_ACCESS_KEY", seaweedfs.access_key)
+    for secret, extra, message in (("not-the-secret", [f"--driver-param=bucket={bucket}"], "refused the credentials"),
+                                   (seaweedfs.secret_key, ["--driver-param=bucket=no-such-bucket"], "does not exist"),
+                                   (seaweedfs.secret_key, [], "'bucket' parameter is required")):
+        monkeypatch.setenv("SPECGEN_S3_SECRET_KEY", secret)
+        assert main(base + extra) == 2
+        err = capsys.readouterr().err
+        assert message in err and len(err.strip().splitlines()) == 1, err
+        assert "not-the-secret" not in err
