@@ -208,3 +208,15 @@ _PREFIXES = iter(range(1, 1 << 30))
 def fresh_prefix() -> str:
     """A key prefix no test used before in this session."""
     return f"t{os.getpid()}-{next(_PREFIXES)}"
+
+
+def weed_version() -> str:
+    """``weed version``'s version field (e.g. ``4.48``), or ``?``."""
+    weed = weed_binary()
+    if weed is None:
+        return "?"
+    try:
+        out = subprocess.run([weed, "version"], capture_output=True, text=True, timeout=10).stdout.split()
+    except OSError:
+        return "?"
+    return out[2] if len(out) > 2 else "?"

@@ -4,11 +4,19 @@ turns transport failures into ``StorageUnavailable``.
 aiobotocore (aio-libs' asyncio port of botocore, the AWS SDK's core) speaks the whole S3 API the
 driver needs (multipart uploads, conditional writes, ListObjectsV2, presigning) on aiohttp, so
 parts stream without a thread per request.
+
+The one-object requests of the hot paths (GET, HEAD, PUT, DELETE of a key: tags, links, manifests,
+blob reads) skip botocore's request pipeline (endpoint rules, event hooks, XML models: about 0.8 ms
+of CPU a call, measured) when the driver has an endpoint, path-style addressing and explicit keys:
+they are signed with botocore's own SigV4 signer and sent on an aiohttp session, about 0.25 ms a
+call. Their failures look the same to the callers (botocore's ``ClientError``).
 """
 
 from __future__ import annotations
 
 import asyncio
+import urllib.parse
+from collections.abc import AsyncIterator
 from typing import Any
 
 from specgen.registry.storage.driver import StorageUnavailable
@@ -59,6 +67,10 @@ class S3:
         self._context: Any = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._lock: asyncio.Lock | None = None
+        self._http: Any = None  # aiohttp session of the fast path, on ``self._loop``
+        self._signer: Any = None
+        self.fast = bool(cfg.endpoint and cfg.path_style and cfg.access_key and cfg.secret_key)
+        self._base = f"{cfg.endpoint}/{urllib.parse.quote(cfg.bucket)}/" if cfg.endpoint else ""
 
     async def client(self) -> Any:
         loop = asyncio.get_running_loop()
@@ -68,9 +80,10 @@ class S3:
 
         if self._lock is None or self._loop is not loop:
             _abandon(self._client)  # a client of another (finished) loop cannot be used here
+            _abandon_http(self._http)
             self._lock = asyncio.Lock()
             self._loop = loop
-            self._client = None
+            self._client = self._http = None
         async with self._lock:
             if self._client is None:
                 self._context = get_session().create_client(
@@ -80,9 +93,74 @@ class S3:
         return self._client
 
     async def close(self) -> None:
-        if self._context is not None and self._loop is asyncio.get_running_loop():
-            await self._context.__aexit__(None, None, None)
-        self._client = self._context = None
+        if self._loop is asyncio.get_running_loop():
+            if self._context is not None:
+                await self._context.__aexit__(None, None, None)
+            if self._http is not None:
+                await self._http.close()
+        self._client = self._context = self._http = None
+
+    # -- the fast path: one signed request on aiohttp ------------------------------------------------
+    async def _session(self) -> Any:
+        await self.client()  # same loop bookkeeping
+        if self._http is None:
+            import aiohttp
+            from botocore.auth import S3SigV4Auth
+            from botocore.credentials import Credentials
+
+            self._signer = S3SigV4Auth(Credentials(self.cfg.access_key, self.cfg.secret_key), "s3", self.cfg.region)
+            self._http = aiohttp.ClientSession(
+                connector=aiohttp.TCPConnector(limit=64, keepalive_timeout=30),
+                timeout=aiohttp.ClientTimeout(sock_connect=5, sock_read=60),
+                auto_decompress=False,
+                read_bufsize=1 << 20,  # blob reads: fewer, larger pieces through the event loop
+            )
+        return self._http
+
+    async def request(self, method: str, key: str, headers: dict[str, str] | None = None, body: bytes = b"") -> Any:
+        """A signed request for one key; the aiohttp response (the caller reads and releases it).
+        A 4xx raises botocore's ``ClientError`` (as the botocore path would); a 5xx, a refused
+        connection or a timeout is retried once, then ``StorageUnavailable``."""
+        from botocore.awsrequest import AWSRequest
+        from botocore.exceptions import ClientError
+
+        session = await self._session()
+        url = self._base + urllib.parse.quote(key, safe="/-_.~")
+        for attempt in (1, 2):
+            req = AWSRequest(method=method, url=url, headers={**(headers or {}), "x-amz-content-sha256": "UNSIGNED-PAYLOAD"})
+            self._signer.add_auth(req)
+            try:
+                resp = await session.request(method, url, headers=dict(req.headers.items()), data=body or None)
+            except (TimeoutError, OSError) as exc:
+                if attempt == 2:
+                    raise StorageUnavailable(f"s3 {method} {key}: {type(exc).__name__}: {exc}") from exc
+                continue
+            except Exception as exc:
+                if attempt == 2 or not type(exc).__module__.startswith("aiohttp"):
+                    if type(exc).__module__.startswith("aiohttp"):
+                        raise StorageUnavailable(f"s3 {method} {key}: {type(exc).__name__}: {exc}") from exc
+                    raise
+                continue
+            if resp.status < 300 or resp.status == 304:
+                return resp
+            detail = (await resp.read())[:2000].decode(errors="replace") if method != "HEAD" else ""
+            resp.release()
+            code = _xml_code(detail) or str(resp.status)
+            if resp.status >= 500 and attempt == 1:
+                continue
+            if resp.status >= 500 or resp.status in (401, 403):
+                raise StorageUnavailable(f"s3 {method} {key}: {code}")
+            raise ClientError({"Error": {"Code": code}, "ResponseMetadata": {"HTTPStatusCode": resp.status}}, method)
+        raise AssertionError("unreachable")
+
+    async def stream(self, key: str, range_header: str | None = None) -> tuple[int, AsyncIterator[bytes]]:
+        """(length, body pieces) of an object or a byte range of it."""
+        if not self.fast:
+            params = {"Range": range_header} if range_header else {}
+            resp = await self.call("get_object", Key=key, **params)
+            return int(resp["ContentLength"]), _botocore_pieces(resp["Body"], key)
+        resp = await self.request("GET", key, {"Range": range_header} if range_header else None)
+        return int(resp.headers.get("Content-Length", 0)), _aiohttp_pieces(resp, key)
 
     async def call(self, operation: str, **params: Any) -> Any:
         from botocore.exceptions import BotoCoreError, ClientError
@@ -109,12 +187,20 @@ class S3:
         from botocore.exceptions import ClientError
 
         try:
-            resp = await self.call("get_object", Key=key)
+            if self.fast:
+                resp = await self.request("GET", key)
+                try:
+                    return await resp.read()
+                except (TimeoutError, OSError) as exc:
+                    raise StorageUnavailable(f"s3 read {key}: {exc}") from exc
+                finally:
+                    resp.release()
+            found = await self.call("get_object", Key=key)
         except ClientError as exc:
             if is_missing(exc):
                 return None
             raise
-        return await self.read_body(resp, key)
+        return await self.read_body(found, key)
 
     async def read_body(self, resp: Any, what: str) -> bytes:
         try:
@@ -131,6 +217,10 @@ class S3:
         from botocore.exceptions import ClientError
 
         try:
+            if self.fast:
+                resp = await self.request("HEAD", key)
+                resp.release()
+                return {"ContentLength": int(resp.headers.get("Content-Length", 0)), "ETag": resp.headers.get("ETag")}
             return await self.call("head_object", Key=key)
         except ClientError as exc:
             if is_missing(exc):
@@ -138,9 +228,21 @@ class S3:
             raise
 
     async def put(self, key: str, body: bytes, **params: Any) -> dict:
+        if self.fast and set(params) <= {"IfMatch", "IfNoneMatch"}:
+            headers = {"Content-Length": str(len(body))}
+            if "IfMatch" in params:
+                headers["If-Match"] = params["IfMatch"]
+            if "IfNoneMatch" in params:
+                headers["If-None-Match"] = params["IfNoneMatch"]
+            resp = await self.request("PUT", key, headers, body)
+            resp.release()
+            return {"ETag": resp.headers.get("ETag")}
         return await self.call("put_object", Key=key, Body=body, **params)
 
     async def delete(self, key: str) -> None:
+        if self.fast:
+            (await self.request("DELETE", key)).release()
+            return
         await self.call("delete_object", Key=key)
 
     async def exists(self, key: str) -> bool:
@@ -172,3 +274,42 @@ class S3:
                 return out
             params.pop("StartAfter", None)
             params["ContinuationToken"] = token
+
+
+def _xml_code(body: str) -> str:
+    """The ``<Code>`` of an S3 error document, or ""."""
+    start = body.find("<Code>")
+    end = body.find("</Code>", start)
+    return body[start + 6 : end] if start >= 0 and end > start else ""
+
+
+def _abandon_http(session: Any) -> None:
+    """As ``_abandon``, for the fast path's aiohttp session."""
+    if session is None:
+        return
+    try:
+        if session.connector is not None:
+            session.connector._close()
+            session._connector = None
+    except (AttributeError, TypeError, RuntimeError):
+        pass
+
+
+async def _aiohttp_pieces(resp: Any, key: str) -> AsyncIterator[bytes]:
+    try:
+        async for piece in resp.content.iter_chunked(1 << 20):
+            yield piece
+    except (TimeoutError, OSError) as exc:
+        raise StorageUnavailable(f"s3 read {key}: {exc}") from exc
+    finally:
+        resp.release()
+
+
+async def _botocore_pieces(body: Any, key: str) -> AsyncIterator[bytes]:
+    try:
+        async for piece in body.iter_chunks(1 << 20):
+            yield piece
+    except (TimeoutError, OSError) as exc:
+        raise StorageUnavailable(f"s3 read {key}: {exc}") from exc
+    finally:
+        body.close()

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator, Sequence
+from collections import OrderedDict
+from collections.abc import Sequence
 from typing import Any
 
 from specgen.errors import UserError
@@ -24,7 +25,6 @@ from specgen.registry.storage.driver import (
     DigestMismatch,
     IncomingBody,
     StorageDriver,
-    StorageUnavailable,
     UploadInfo,
 )
 from specgen.registry.storage.s3.client import S3, is_missing
@@ -32,8 +32,8 @@ from specgen.registry.storage.s3.config import check_bucket, parse
 from specgen.registry.storage.s3.keys import Keys, split_digest
 from specgen.registry.storage.s3.uploads import Sessions
 
-#: Bytes per piece of a streamed blob read.
-READ_CHUNK = 1 << 20
+#: Bytes of manifest content a driver instance keeps in memory.
+MANIFEST_CACHE = 16 << 20
 
 
 class S3Driver(StorageDriver):
@@ -54,6 +54,8 @@ class S3Driver(StorageDriver):
         self.keys = Keys(self.config.prefix)
         self.sessions = Sessions(self.s3, self.keys, self.config.part_size, self._link)
         self._marked: set[str] = set()  # repositories whose catalog marker this instance wrote
+        self._manifests: OrderedDict[str, bytes] = OrderedDict()  # digest -> content, most recent last
+        self._manifest_bytes = 0
 
     def __repr__(self) -> str:
         return f"S3Driver({self.config.where}, prefix={self.config.prefix!r})"
@@ -70,22 +72,22 @@ class S3Driver(StorageDriver):
         if count == 0:
             await self._need(digest)
             return b""
-        params: dict[str, Any] = {}
+        rng = None
         if offset or count is not None:
-            params["Range"] = f"bytes={offset}-" + (str(offset + count - 1) if count is not None else "")
+            rng = f"bytes={offset}-" + (str(offset + count - 1) if count is not None else "")
         from botocore.exceptions import ClientError
 
         try:
-            resp = await self.s3.call("get_object", Key=self.keys.blob(digest), **params)
+            _, pieces = await self.s3.stream(self.keys.blob(digest), rng)
         except ClientError as exc:
             if is_missing(exc):
                 raise BlobUnknown(digest) from None
             code = exc.response.get("Error", {}).get("Code")
-            if code == "InvalidRange":  # offset at the end: nothing to send
+            if code in ("InvalidRange", "416"):  # offset at the end: nothing to send
                 await self._need(digest)
                 return b""
             raise
-        return _stream(resp["Body"], digest)
+        return pieces
 
     async def _need(self, digest: str) -> None:
         if not await self.s3.exists(self.keys.blob(digest)):
@@ -156,18 +158,35 @@ class S3Driver(StorageDriver):
         await asyncio.gather(self.s3.put(self.keys.blob(digest), data), self._mark(name))
         await self.s3.put(revision, media_type.encode())
         await asyncio.gather(*(self.s3.put(key, digest.encode()) for key in tag_keys))
+        self._remember(digest, data)
 
     async def manifest_media_type(self, name: str, digest: str) -> str | None:
         raw = await self.s3.get_bytes(self.keys.revision_link(name, digest))
         return None if raw is None else raw.decode()
 
     async def get_manifest(self, name: str, digest: str) -> tuple[bytes, str] | None:
+        cached = self._manifests.get(digest)
+        if cached is not None:  # content by digest never changes; the revision is asked every time
+            self._manifests.move_to_end(digest)
+            media_type = await self.manifest_media_type(name, digest)
+            return None if media_type is None else (cached, media_type)
         media_type, data = await asyncio.gather(
             self.manifest_media_type(name, digest), self.s3.get_bytes(self.keys.blob(digest))
         )
         if media_type is None or data is None:
             return None
+        self._remember(digest, data)
         return data, media_type
+
+    def _remember(self, digest: str, data: bytes) -> None:
+        """Keep a manifest's bytes (a few MiB in all) so a GET costs one request less."""
+        if len(data) > MANIFEST_CACHE // 16 or digest in self._manifests:
+            return
+        self._manifests[digest] = data
+        self._manifest_bytes += len(data)
+        while self._manifest_bytes > MANIFEST_CACHE:
+            _, old = self._manifests.popitem(last=False)
+            self._manifest_bytes -= len(old)
 
     async def delete_manifest(self, name: str, digest: str) -> bool:
         return await self._delete(self.keys.revision_link(name, digest))
@@ -257,15 +276,3 @@ def _check(digest: str, data: bytes) -> None:
     hasher.update(data)
     if hasher.hexdigest() != hexd:
         raise DigestMismatch(digest, len(data))
-
-
-async def _stream(body: Any, digest: str) -> AsyncIterator[bytes]:
-    """The object's bytes as they arrive; the connection goes back to the pool at the end (or is
-    closed when the client goes away mid-blob)."""
-    try:
-        async for chunk in body.iter_chunks(READ_CHUNK):
-            yield chunk
-    except (TimeoutError, OSError) as exc:
-        raise StorageUnavailable(f"s3 read {digest}: {exc}") from exc
-    finally:
-        body.close()
