@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import os
 import urllib.request
+from collections.abc import Iterator
 
 import pytest
 from seaweed import fresh_prefix, seaweedfs, seaweedfs_bucket  # noqa: F401  (the session's SeaweedFS)
@@ -33,13 +34,28 @@ def prefix() -> str:
 
 
 @pytest.fixture
-def driver(seaweedfs, bucket, prefix) -> S3Driver:  # noqa: F811
-    return S3Driver(**seaweedfs.params(bucket, chunksize=str(MIN_PART), rootdirectory=prefix))
+def opened() -> Iterator[list[S3Driver]]:
+    """Drivers a test opened, closed when it ends (their connections)."""
+    drivers: list[S3Driver] = []
+    yield drivers
+    for d in drivers:
+        run(d.close())
 
 
 @pytest.fixture
-def reopen(seaweedfs, bucket, prefix):  # noqa: F811
-    return lambda: S3Driver(**seaweedfs.params(bucket, chunksize=str(MIN_PART), rootdirectory=prefix))
+def driver(seaweedfs, bucket, prefix, opened) -> S3Driver:  # noqa: F811
+    d = S3Driver(**seaweedfs.params(bucket, chunksize=str(MIN_PART), rootdirectory=prefix))
+    opened.append(d)
+    return d
+
+
+@pytest.fixture
+def reopen(seaweedfs, bucket, prefix, opened):  # noqa: F811
+    def another() -> S3Driver:
+        d = S3Driver(**seaweedfs.params(bucket, chunksize=str(MIN_PART), rootdirectory=prefix))
+        opened.append(d)
+        return d
+    return another
 
 
 def test_factory_builds_the_s3_driver(seaweedfs, bucket):  # noqa: F811

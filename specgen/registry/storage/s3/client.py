@@ -98,6 +98,9 @@ class S3:
                 await self._context.__aexit__(None, None, None)
             if self._http is not None:
                 await self._http.close()
+        else:  # opened on a loop that is gone
+            _abandon(self._client)
+            _abandon_http(self._http)
         self._client = self._context = self._http = None
 
     # -- the fast path: one signed request on aiohttp ------------------------------------------------
