@@ -196,3 +196,29 @@ def test_serve_refuses_a_bad_configuration_at_start_with_exit_2(seaweedfs, bucke
         err = capsys.readouterr().err
         assert message in err and len(err.strip().splitlines()) == 1, err
         assert "not-the-secret" not in err
+
+
+@pytest.mark.parametrize("set_name", ["registry_v2", "oci_v1_1"])
+def test_blob_get_redirects_to_the_store_when_asked(seaweedfs, bucket, prefix, set_name):  # noqa: F811
+    """``redirect=true``: the registry answers a blob GET with a declared 307 to a presigned URL of
+    the object, which the store serves; HEAD and ranged GETs are still answered by the registry."""
+    from registry_harness import CheckedClient
+
+    from specgen.descriptors import load_set
+    from specgen.registry.app import create_app
+
+    app = create_app(set_name, driver="s3",
+                     driver_params=seaweedfs.params(bucket, rootdirectory=prefix, redirect="true"))
+    client = CheckedClient(app, load_set(set_name))
+    try:
+        data = os.urandom(70_000)
+        d = client.push_blob("redirected/app", data)
+        r = client.get(f"/v2/redirected/app/blobs/{d}")
+        assert r.status_code == 307 and r.headers["Location"].startswith(seaweedfs.endpoint + "/")
+        with urllib.request.urlopen(r.headers["Location"], timeout=10) as resp:
+            assert resp.read() == data
+        assert client.head(f"/v2/redirected/app/blobs/{d}").headers["Content-Length"] == str(len(data))
+        r = client.get(f"/v2/redirected/app/blobs/{d}", headers={"Range": "bytes=10-19"})
+        assert r.status_code == 206 and r.content == data[10:20]
+    finally:
+        client.close()
