@@ -17,6 +17,7 @@ rest of that file is ``benchmarks/run.py``'s).
 from __future__ import annotations
 
 import argparse
+import http.client
 import os
 import secrets
 import shlex
@@ -37,6 +38,26 @@ import run as bench  # noqa: E402  (benchmarks/run.py: the workloads and the HTT
 import seaweed  # noqa: E402  (tests/seaweed.py: starts SeaweedFS)
 
 MiB = 1 << 20
+
+
+def _reconnecting(request):
+    """``bench.Client.request`` that reconnects once when a server closed the idle keep-alive
+    connection (uvicorn after 30 s, while a 512 MiB push to the other registry ran) before a
+    request without a file body (the first of each push)."""
+
+    def retry(self, method, path, headers=None, body=b"", file=None):
+        try:
+            return request(self, method, path, headers, body, file)
+        except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError):
+            if file is not None:
+                raise
+            self.conn.close()
+            return request(self, method, path, headers, body, file)
+
+    return retry
+
+
+bench.Client.request = _reconnecting(bench.Client.request)  # type: ignore[method-assign]
 BEGIN, END = "<!-- s3-begin -->", "<!-- s3-end -->"
 TARGETS = {"push_mono": 1.0, "push_chunked": 1.0, "pull": 1.0, "manifest_put": 1.0, "manifest_get": 1.0}
 
