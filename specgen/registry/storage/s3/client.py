@@ -298,13 +298,42 @@ def _abandon_http(session: Any) -> None:
         pass
 
 
+#: Bytes of a piece of a blob read (one ASGI send each).
+PIECE = 1 << 20
+#: Pieces of a blob read ahead from the store while earlier ones are sent to the client.
+READ_AHEAD = 4
+
+
 async def _aiohttp_pieces(resp: Any, key: str) -> AsyncIterator[bytes]:
+    """The body's pieces, read ahead by a task of its own (up to ``READ_AHEAD`` pieces), so that
+    reading from the store and sending to the client overlap instead of taking turns."""
+    queue: asyncio.Queue = asyncio.Queue(READ_AHEAD)
+
+    async def read() -> None:
+        try:
+            async for piece in resp.content.iter_chunked(PIECE):
+                await queue.put(piece)
+            await queue.put(None)
+        except BaseException as exc:
+            await queue.put(exc)
+
+    reader = asyncio.ensure_future(read())
     try:
-        async for piece in resp.content.iter_chunked(1 << 20):
+        while True:
+            piece = await queue.get()
+            if piece is None:
+                return
+            if isinstance(piece, BaseException):
+                if isinstance(piece, (OSError, TimeoutError)):
+                    raise StorageUnavailable(f"s3 read {key}: {piece}") from piece
+                raise piece
             yield piece
-    except (TimeoutError, OSError) as exc:
-        raise StorageUnavailable(f"s3 read {key}: {exc}") from exc
     finally:
+        reader.cancel()
+        try:
+            await reader
+        except BaseException:
+            pass
         resp.release()
 
 

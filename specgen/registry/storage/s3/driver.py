@@ -134,10 +134,10 @@ class S3Driver(StorageDriver):
         return await self._delete(self.keys.layer_link(name, digest))
 
     async def repo_has_blob(self, name: str, digest: str) -> bool:
-        layer, revision = await asyncio.gather(
-            self.s3.exists(self.keys.layer_link(name, digest)), self.s3.exists(self.keys.revision_link(name, digest))
-        )
-        return layer or revision
+        # the layer link first: what a manifest PUT and a blob GET mostly ask about (one request)
+        if await self.s3.exists(self.keys.layer_link(name, digest)):
+            return True
+        return await self.s3.exists(self.keys.revision_link(name, digest))
 
     async def repository_exists(self, name: str) -> bool:
         return await self.s3.exists(self.keys.marker(name))
