@@ -79,11 +79,12 @@ def test_configuration_errors_are_one_clear_line(seaweedfs, bucket):  # noqa: F8
         S3Driver(**{**seaweedfs.params(bucket), "regionendpoint": f"http://127.0.0.1:{free_port()}"})
 
 
-def test_credentials_from_the_environment(seaweedfs, bucket, monkeypatch):  # noqa: F811
+def test_credentials_from_the_environment(seaweedfs, bucket, monkeypatch, opened):  # noqa: F811
     params = seaweedfs.params(bucket)
     monkeypatch.setenv("SPECGEN_S3_ACCESS_KEY", params.pop("accesskey"))
     monkeypatch.setenv("SPECGEN_S3_SECRET_KEY", params.pop("secretkey"))
     d = S3Driver(**params)
+    opened.append(d)
     run(d.put_blob(digest(b"env"), b"env"))
     assert run(d.stat_blob(digest(b"env"))) == 3
     assert "secret" not in repr(d.config).lower() or params.get("secretkey") is None
@@ -155,9 +156,10 @@ def test_lost_tail_makes_the_session_unknown(driver):
     run(go())
 
 
-def test_redirect_gives_a_presigned_url_the_store_serves(seaweedfs, bucket):  # noqa: F811
+def test_redirect_gives_a_presigned_url_the_store_serves(seaweedfs, bucket, opened):  # noqa: F811
     d = S3Driver(**seaweedfs.params(bucket, redirect="true"))
     plain = S3Driver(**seaweedfs.params(bucket))
+    opened += [d, plain]
 
     async def go():
         await d.put_blob(digest(b"pulled"), b"pulled")
@@ -168,11 +170,12 @@ def test_redirect_gives_a_presigned_url_the_store_serves(seaweedfs, bucket):  # 
         assert resp.read() == b"pulled"
 
 
-def test_store_outage_is_storage_unavailable(seaweedfs, bucket):  # noqa: F811
+def test_store_outage_is_storage_unavailable(seaweedfs, bucket, opened):  # noqa: F811
     from peers import free_port
 
     d = S3Driver(**{**seaweedfs.params(bucket), "regionendpoint": f"http://127.0.0.1:{free_port()}",
                     "check": "false"})
+    opened.append(d)
 
     async def go():
         for call in (d.stat_blob(digest(b"x")), d.create_upload("r")):
@@ -205,11 +208,14 @@ def test_blob_get_redirects_to_the_store_when_asked(seaweedfs, bucket, prefix, s
     from registry_harness import CheckedClient
 
     from specgen.descriptors import load_set
-    from specgen.registry.app import create_app
+    from specgen.registry.app import DEFAULT_HEADERS, create_backend
+    from specgen.server.serving import committed_stub
 
-    app = create_app(set_name, driver="s3",
-                     driver_params=seaweedfs.params(bucket, rootdirectory=prefix, redirect="true"))
-    client = CheckedClient(app, load_set(set_name))
+    backend = create_backend(load_set(set_name), driver="s3",
+                             driver_params=seaweedfs.params(bucket, rootdirectory=prefix, redirect="true"))
+    server = committed_stub(set_name)
+    backend.check_routes(server.ROUTES)
+    client = CheckedClient(server.create_app(backend, default_headers=DEFAULT_HEADERS), load_set(set_name))
     try:
         data = os.urandom(70_000)
         d = client.push_blob("redirected/app", data)
@@ -221,4 +227,5 @@ def test_blob_get_redirects_to_the_store_when_asked(seaweedfs, bucket, prefix, s
         r = client.get(f"/v2/redirected/app/blobs/{d}", headers={"Range": "bytes=10-19"})
         assert r.status_code == 206 and r.content == data[10:20]
     finally:
+        client.loop.run_until_complete(backend.driver.close())
         client.close()
