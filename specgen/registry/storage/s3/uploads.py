@@ -49,7 +49,7 @@ from specgen.registry.storage.s3.keys import Keys
 
 #: Seconds a request may hold a session before another may take it over (a node that died).
 LEASE = 900.0
-#: Parts uploading at once per request, beside the one being received.
+#: Parts a request holds at most: the one being received waits for the oldest of these to finish.
 IN_FLIGHT = 2
 #: Above this size a server-side copy goes in parallel parts (UploadPartCopy) of this size.
 COPY_PART = 64 << 20
