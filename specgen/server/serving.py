@@ -114,7 +114,7 @@ def create_app(
     every request answers 501 ``UNSUPPORTED``. ``settings`` (``specgen.config``) switch its modes."""
     if not is_registry(dset):
         return server.create_app(Unsupported(dset.name, server.HANDLER_METHODS))
-    if root is None and not driver_params:
+    if root is None and not driver_params and driver == DEFAULT_DRIVER:  # others say what they lack
         raise ValueError(f"set {dset.name!r} is served by the registry backend, which needs storage")
     backend = create_backend(dset, root, upload_ttl=upload_ttl, driver=driver, driver_params=driver_params)
     # the routes the registry serves must be served by its entities; the rest answer 501 below

@@ -32,7 +32,10 @@ class Blobs(Entity):
         }
         if request.head:
             return Response(200, {**headers, "Content-Length": str(size)})
-        return Response(200, headers, await self.driver.read_blob(digest, 0, size))
+        url = await self.driver.blob_url(digest)  # a driver that redirects pulls to its store
+        if url is not None:
+            return Response(307, {"Location": url, "Docker-Content-Digest": digest, "Content-Length": "0"})
+        return Response(200, {**headers, "Content-Length": str(size)}, await self.driver.read_blob(digest, 0, size))
 
     async def check_blob(self, request: BlobRequest) -> Response:
         """HEAD, where the set declares it (``request.head`` is set)."""
@@ -68,7 +71,7 @@ class Blobs(Entity):
         count = end - start + 1
         if request.head:
             return Response(206, {**headers, "Content-Length": str(count)})
-        return Response(206, headers, await self.driver.read_blob(digest, start, count))
+        return Response(206, {**headers, "Content-Length": str(count)}, await self.driver.read_blob(digest, start, count))
 
     async def delete_blob(self, request: BlobRequest) -> Response:
         name = repository(request)

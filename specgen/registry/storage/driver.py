@@ -153,6 +153,11 @@ class StorageDriver(ABC):
     async def read_blob(self, digest: str, offset: int = 0, count: int | None = None) -> BlobBody:
         """``count`` bytes (default: to the end) of the blob from ``offset``; ``BlobUnknown``."""
 
+    async def blob_url(self, digest: str) -> str | None:
+        """A URL the client may fetch the blob from itself (a presigned object-store URL; the
+        server answers the GET with a 307 to it), or None to serve it (the default)."""
+        return None
+
     @abstractmethod
     async def put_blob(self, digest: str, data: bytes) -> None:
         """Store small content (a manifest) as blob ``digest``, durably; ``DigestMismatch`` when

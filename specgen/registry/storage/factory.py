@@ -44,4 +44,7 @@ def create(name: str, **params: Any) -> StorageDriver:
 
 def _register_bundled() -> None:
     """The drivers shipped with specgen register on first use (importing them costs nothing else)."""
-    from specgen.registry.storage import filesystem  # noqa: F401  (registers "filesystem")
+    from specgen.registry.storage import (
+        filesystem,  # noqa: F401  (registers "filesystem")
+        s3,  # noqa: F401  (registers "s3"; aiobotocore loads on first use)
+    )
