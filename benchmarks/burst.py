@@ -67,7 +67,7 @@ def measure_burst(run, servers: list[tuple[str, str, int]], blob, count: int, se
 def burst_report(results: list[BurstResult], count: int, size_mib: int, settle: float) -> list[str]:
     lines = [
         "",
-        f"## Memory: {count} concurrent {size_mib} MiB uploads (one server at a time)",
+        f"### Memory: {count} concurrent {size_mib} MiB uploads (one server at a time)",
         "",
         f"RSS of the server's process group: idle before, peak during, and {settle:g} s after the last answer.",
         "",

@@ -28,3 +28,18 @@ def test_benchmark_script_smoke(tmp_path):
                 "| push chunked MiB/s |", "| peak RSS (lower is better) |"):
         assert row in out, row
     assert not list(tmp_path.iterdir()), "the benchmark left files behind"
+
+
+def test_each_script_rewrites_only_its_own_section(tmp_path):
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    import docsection
+
+    doc = tmp_path / "benchmarks.md"
+    docsection.write_section("s3", "## S3\nfirst", doc)
+    docsection.write_section("server", "## Server\nfirst", doc)  # goes before s3
+    docsection.write_section("client", "## Client\nfirst", doc)  # between them
+    docsection.write_section("server", "## Server\nsecond", doc)
+    text = doc.read_text()
+    assert text.startswith(docsection.HEADER)
+    assert text.index("## Server\nsecond") < text.index("## Client\nfirst") < text.index("## S3\nfirst")
+    assert "## Server\nfirst" not in text and text.count("<!-- server-begin -->") == 1
