@@ -23,7 +23,7 @@ CITED_SECTIONS = {
     "Checking if content exists in the registry", "Deleting Manifests", "Listing Referrers",
     "Listing Tags", "Mounting a blob from another repository", "Pulling blobs", "Pulling manifests",
     "Push", "Pushing Manifests", "Pushing Manifests with Subject", "Pushing a blob in chunks",
-    "Pushing a blob monolithically", "Pushing blobs", "Registry Proxying", "Error Codes",
+    "Pushing a blob monolithically", "Pushing blobs", "Registry Proxying", "Error Codes", "API",
 }
 #: ``[OCI: Section]`` for what v1.1 says, ``[OCI main: Section]`` for what main added after it.
 CITATION = re.compile(r"\[OCI(?: main)?: ([^\]]+)\]")
@@ -88,11 +88,12 @@ def test_registry_v2_is_untouched():
 
 
 def _without_retry_after(route):
-    """``route`` with oci_v1_1's 429 answer (registry_v2's plus Retry-After) put back to v2's."""
+    """``route`` with oci_v1_1's 429 answer (registry_v2's plus Retry-After) put back to v2's, and
+    without its 503 (an unavailable storage, which registry_v2 never lists)."""
     def request(q):
         failures = tuple(v2.TOO_MANY_REQUESTS_RESPONSE if f is oci.TOO_MANY_REQUESTS_RESPONSE else f
-                         for f in q.failures or ())
-        return replace(q, failures=failures or q.failures)
+                         for f in q.failures or () if f.status_code != 503)
+        return replace(q, failures=failures or None)
     return replace(route, methods=tuple(replace(m, requests=tuple(map(request, m.requests))) for m in route.methods))
 
 
@@ -106,6 +107,11 @@ def test_reuses_registry_v2_by_reference(dset):
     too_many = [s for r in dset.routes for m in r.methods for q in m.requests
                 for s in q.failures or () if s.status_code == 429]
     assert len(too_many) == 21 and all(_header(s, "Retry-After") is oci.RETRY_AFTER_HEADER for s in too_many)
+    unavailable = [(r.name, s) for r in dset.routes for m in r.methods for q in m.requests
+                   for s in q.failures or () if s.status_code == 503]
+    assert len(unavailable) == 22 and "base" not in {name for name, _ in unavailable}
+    assert all([e.value for e in s.error_codes] == ["UNAVAILABLE"] and _header(s, "Retry-After")
+               for _, s in unavailable)
     heads = [s for r in dset.routes for m in r.methods if m.method == "HEAD" for q in m.requests
              for s in q.failures or () if s.status_code == 429]
     assert len(heads) == 2 and all(s.body.format == "" for s in heads)  # bodiless, Retry-After all the same
@@ -128,7 +134,7 @@ def test_counts(dset):
     methods = [m for r in dset.routes for m in r.methods]
     requests = [q for m in methods for q in m.requests]
     responses = [s for q in requests for s in (q.successes or ()) + (q.failures or ())]
-    assert (len(dset.routes), len(methods), len(requests), len(responses)) == (8, 16, 23, 155)
+    assert (len(dset.routes), len(methods), len(requests), len(responses)) == (8, 16, 23, 177)
     assert [r.name for r in dset.routes] == [r.name for r in v2.ROUTE_DESCRIPTORS] + ["referrers"]
 
 

@@ -117,8 +117,17 @@ def request(address: str, method: str, path: str, body: bytes = b"", **headers: 
     return exchange(address, head, body)
 
 
-def assert_unavailable(status: int, body: bytes, root: Path) -> None:
+def assert_unavailable(status: int, body: bytes, root: Path, answer: tuple | None = None) -> None:
+    """A 503 UNAVAILABLE that leaks nothing; with ``answer`` (method, path, response headers), also
+    one the default set (oci_v1_1) declares for that request."""
     assert status == 503
+    if answer is not None:
+        from specgen.checker.validate import Exchange, validate
+        from specgen.descriptors import load_set
+
+        method, path, headers = answer
+        ex = Exchange(method, f"http://registry.test{path}", {}, status, headers, body, None)
+        assert [f.message for f in validate(ex, load_set("oci_v1_1")) if f.severity == "error"] == []
     doc = json.loads(body)
     assert [e["code"] for e in doc["errors"]] == ["UNAVAILABLE"]
     text = body.decode()
@@ -141,11 +150,11 @@ def test_monolithic_push_on_a_full_disk(registry, size):
     before = stored_bytes(root)
     disk.free = 64 * 1024
     try:
-        status, headers, body = request(address, "POST", f"/v2/full/mono{size}/blobs/uploads/?digest={digest}", data,
-                                        Content_Type="application/octet-stream")
+        path = f"/v2/full/mono{size}/blobs/uploads/?digest={digest}"
+        status, headers, body = request(address, "POST", path, data, Content_Type="application/octet-stream")
     finally:
         disk.free = None
-    assert_unavailable(status, body, root)
+    assert_unavailable(status, body, root, ("POST", path, headers))
     assert not sessions(root / "repositories" / "full"), "POST ?digest= left a session nobody can address"
     assert stored_bytes(root) <= before + 4096, "the space of the failed upload was not given back"
     status, _, _ = request(address, "POST", f"/v2/full/mono{size}/blobs/uploads/?digest={digest}", data,
@@ -192,11 +201,11 @@ def test_manifest_on_a_full_disk(registry):
     }).encode()
     disk.free = 0
     try:
-        status, _, body = request(address, "PUT", "/v2/full/man/manifests/v1", manifest,
-                                  Content_Type="application/vnd.oci.image.manifest.v1+json")
+        status, headers, body = request(address, "PUT", "/v2/full/man/manifests/v1", manifest,
+                                        Content_Type="application/vnd.oci.image.manifest.v1+json")
     finally:
         disk.free = None
-    assert_unavailable(status, body, root)
+    assert_unavailable(status, body, root, ("PUT", "/v2/full/man/manifests/v1", headers))
     assert request(address, "GET", "/v2/full/man/manifests/v1",
                    Accept="application/vnd.oci.image.manifest.v1+json")[0] == 404
     assert request(address, "PUT", "/v2/full/man/manifests/v1", manifest,

@@ -325,6 +325,20 @@ TOO_MANY_TAGS_RESPONSE = ResponseDescriptor(
     status_code=414,
 )
 
+# [OCI main: API] "implementations SHOULD follow the HTTP semantics defined in RFC 9110": a
+# registry whose storage cannot complete a request now answers 503 with distribution's registered
+# UNAVAILABLE code (no route of the Go descriptors lists it) and when to try again.
+STORAGE_UNAVAILABLE_RESPONSE = ResponseDescriptor(
+    name="Service Unavailable",
+    description="The registry's storage cannot complete the request now (a full disk, an I/O error, "
+    "an object store that does not answer); nothing acknowledged before is lost and nothing of this "
+    "request was kept. Retry later [OCI main: API].",
+    status_code=503,
+    headers=(RETRY_AFTER_HEADER,),
+    error_codes=(errors.UNAVAILABLE,),
+    body=BodyDescriptor(content_type="application/json", format=v2.ERRORS_BODY),
+)
+
 # [OCI main: Error Codes] a 429 carries Retry-After.
 TOO_MANY_REQUESTS_RESPONSE = replace(
     v2.TOO_MANY_REQUESTS_RESPONSE,
@@ -698,8 +712,9 @@ REFERRERS = RouteDescriptor(
 
 
 
-def _with_retry_after(route: RouteDescriptor) -> RouteDescriptor:
-    """``route`` with registry_v2's 429 answer replaced by ours, which carries ``Retry-After``."""
+def _with_shared_answers(route: RouteDescriptor) -> RouteDescriptor:
+    """``route`` with registry_v2's 429 answer replaced by ours, which carries ``Retry-After``, and
+    the 503 of an unavailable storage on every request but the version check of ``/v2/``."""
     def answer(failure: ResponseDescriptor) -> ResponseDescriptor:
         if failure is v2.TOO_MANY_REQUESTS_RESPONSE:
             return TOO_MANY_REQUESTS_RESPONSE
@@ -707,17 +722,19 @@ def _with_retry_after(route: RouteDescriptor) -> RouteDescriptor:
             return replace(failure, headers=tuple(failure.headers or ()) + (RETRY_AFTER_HEADER,))
         return failure
 
-    def request(req: RequestDescriptor) -> RequestDescriptor:
-        if not any(f.status_code == 429 for f in req.failures or ()):
-            return req
-        return replace(req, failures=tuple(map(answer, req.failures or ())))
+    def request(req: RequestDescriptor, head: bool) -> RequestDescriptor:
+        failures = tuple(map(answer, req.failures or ()))
+        if route is not BASE:
+            failures += (_bodiless(STORAGE_UNAVAILABLE_RESPONSE) if head else STORAGE_UNAVAILABLE_RESPONSE,)
+        return replace(req, failures=failures)
 
     return replace(route, methods=tuple(
-        replace(m, requests=tuple(map(request, m.requests or ()))) for m in route.methods or ()
+        replace(m, requests=tuple(request(q, m.method == "HEAD") for q in m.requests or ()))
+        for m in route.methods or ()
     ))
 
 
 #: registry_v2's routes in its order, then the referrers API.
-ROUTE_DESCRIPTORS = tuple(map(_with_retry_after, (
+ROUTE_DESCRIPTORS = tuple(map(_with_shared_answers, (
     BASE, TAGS, MANIFEST, BLOB, BLOB_UPLOAD, BLOB_UPLOAD_CHUNK, CATALOG, REFERRERS,
 )))

@@ -257,7 +257,8 @@ class Client(BaseClient):
             name: path ``name``. Name of the target repository.
 
         Returns ``TagsResult`` on 200.
-        Raises (by error code): Unauthorized, NameUnknown, Denied, TooManyRequests.
+        Raises (by error code): Unauthorized, NameUnknown, Denied, TooManyRequests,
+        Unavailable.
         """
         return self._call(
             OPERATIONS['tags'], _r.TagsResult,
@@ -293,7 +294,7 @@ class Client(BaseClient):
 
         Returns ``TagsPaginatedResult`` on 200.
         Raises (by error code): PaginationNumberInvalid, Unauthorized, NameUnknown, Denied,
-        TooManyRequests.
+        TooManyRequests, Unavailable.
         """
         return self._call(
             OPERATIONS['tags_paginated'], _r.TagsPaginatedResult,
@@ -332,7 +333,7 @@ class Client(BaseClient):
 
         Returns ``GetManifestResult`` on 200.
         Raises (by error code): NameInvalid, TagInvalid, DigestInvalid, Unauthorized,
-        NameUnknown, ManifestUnknown, Denied, TooManyRequests.
+        NameUnknown, ManifestUnknown, Denied, TooManyRequests, Unavailable.
         """
         return self._call(
             OPERATIONS['get_manifest'], _r.GetManifestResult,
@@ -370,7 +371,7 @@ class Client(BaseClient):
 
         Returns ``CheckManifestResult`` on 200.
         Raises (by error code): NameInvalid, TagInvalid, DigestInvalid, Unauthorized,
-        NameUnknown, ManifestUnknown, Denied, TooManyRequests.
+        NameUnknown, ManifestUnknown, Denied, TooManyRequests, Unavailable.
         """
         return self._call(
             OPERATIONS['check_manifest'], _r.CheckManifestResult,
@@ -417,7 +418,7 @@ class Client(BaseClient):
         Returns ``PutManifestResult`` on 201.
         Raises (by error code): NameInvalid, TagInvalid, ManifestInvalid,
         ManifestUnverified, BlobUnknown, ManifestBlobUnknown, DigestInvalid, Unauthorized,
-        NameUnknown, Denied, TooManyRequests, Unsupported.
+        NameUnknown, Denied, TooManyRequests, Unsupported, Unavailable.
         """
         return self._call(
             OPERATIONS['put_manifest'], _r.PutManifestResult,
@@ -448,7 +449,7 @@ class Client(BaseClient):
 
         Returns ``DeleteManifestResult`` on 202.
         Raises (by error code): NameInvalid, TagInvalid, DigestInvalid, Unauthorized,
-        NameUnknown, Denied, TooManyRequests, ManifestUnknown, Unsupported.
+        NameUnknown, Denied, TooManyRequests, ManifestUnknown, Unsupported, Unavailable.
         """
         return self._call(
             OPERATIONS['delete_manifest'], _r.DeleteManifestResult,
@@ -485,7 +486,7 @@ class Client(BaseClient):
 
         Returns ``FetchBlobResult`` on 200, 307.
         Raises (by error code): NameInvalid, DigestInvalid, NameUnknown, BlobUnknown,
-        Unauthorized, Denied, TooManyRequests.
+        Unauthorized, Denied, TooManyRequests, Unavailable.
         """
         return self._call(
             OPERATIONS['fetch_blob'], _r.FetchBlobResult,
@@ -525,7 +526,7 @@ class Client(BaseClient):
 
         Returns ``FetchBlobPartResult`` on 206.
         Raises (by error code): NameInvalid, DigestInvalid, NameUnknown, BlobUnknown,
-        Unauthorized, Denied, TooManyRequests.
+        Unauthorized, Denied, TooManyRequests, Unavailable.
         """
         return self._call(
             OPERATIONS['fetch_blob_part'], _r.FetchBlobPartResult,
@@ -561,7 +562,7 @@ class Client(BaseClient):
 
         Returns ``CheckBlobResult`` on 200, 307.
         Raises (by error code): NameInvalid, DigestInvalid, NameUnknown, BlobUnknown,
-        Unauthorized, Denied, TooManyRequests.
+        Unauthorized, Denied, TooManyRequests, Unavailable.
         """
         return self._call(
             OPERATIONS['check_blob'], _r.CheckBlobResult,
@@ -591,7 +592,7 @@ class Client(BaseClient):
 
         Returns ``DeleteBlobResult`` on 202.
         Raises (by error code): DigestInvalid, NameInvalid, NameUnknown, BlobUnknown,
-        Unsupported, Unauthorized, Denied, TooManyRequests.
+        Unsupported, Unauthorized, Denied, TooManyRequests, Unavailable.
         """
         return self._call(
             OPERATIONS['delete_blob'], _r.DeleteBlobResult,
@@ -631,7 +632,7 @@ class Client(BaseClient):
 
         Returns ``InitiateMonolithicBlobUploadResult`` on 201, 202.
         Raises (by error code): DigestInvalid, NameInvalid, SizeInvalid, Unsupported,
-        Unauthorized, NameUnknown, Denied, TooManyRequests.
+        Unauthorized, NameUnknown, Denied, TooManyRequests, Unavailable.
         """
         return self._call(
             OPERATIONS['initiate_monolithic_blob_upload'], _r.InitiateMonolithicBlobUploadResult,
@@ -663,7 +664,7 @@ class Client(BaseClient):
 
         Returns ``InitiateResumableBlobUploadResult`` on 202.
         Raises (by error code): DigestInvalid, NameInvalid, Unauthorized, NameUnknown,
-        Denied, TooManyRequests.
+        Denied, TooManyRequests, Unavailable.
         """
         return self._call(
             OPERATIONS['initiate_resumable_blob_upload'], _r.InitiateResumableBlobUploadResult,
@@ -696,7 +697,7 @@ class Client(BaseClient):
 
         Returns ``MountBlobResult`` on 201, 202.
         Raises (by error code): DigestInvalid, NameInvalid, Unsupported, Unauthorized,
-        NameUnknown, Denied, TooManyRequests.
+        NameUnknown, Denied, TooManyRequests, Unavailable.
         """
         return self._call(
             OPERATIONS['mount_blob'], _r.MountBlobResult,
@@ -729,7 +730,7 @@ class Client(BaseClient):
 
         Returns ``AnonymousMountBlobResult`` on 201, 202.
         Raises (by error code): DigestInvalid, NameInvalid, Unsupported, Unauthorized,
-        NameUnknown, Denied, TooManyRequests.
+        NameUnknown, Denied, TooManyRequests, Unavailable.
         """
         return self._call(
             OPERATIONS['anonymous_mount_blob'], _r.AnonymousMountBlobResult,
@@ -759,7 +760,7 @@ class Client(BaseClient):
 
         Returns ``GetBlobUploadChunkResult`` on 204.
         Raises (by error code): DigestInvalid, NameInvalid, BlobUploadInvalid,
-        BlobUploadUnknown, Unauthorized, NameUnknown, Denied, TooManyRequests.
+        BlobUploadUnknown, Unauthorized, NameUnknown, Denied, TooManyRequests, Unavailable.
         """
         return self._call(
             OPERATIONS['get_blob_upload_chunk'], _r.GetBlobUploadChunkResult,
@@ -796,7 +797,7 @@ class Client(BaseClient):
 
         Returns ``StreamUploadResult`` on 202.
         Raises (by error code): DigestInvalid, NameInvalid, BlobUploadInvalid,
-        BlobUploadUnknown, Unauthorized, NameUnknown, Denied, TooManyRequests.
+        BlobUploadUnknown, Unauthorized, NameUnknown, Denied, TooManyRequests, Unavailable.
         """
         return self._call(
             OPERATIONS['stream_upload'], _r.StreamUploadResult,
@@ -842,7 +843,8 @@ class Client(BaseClient):
 
         Returns ``ChunkedUploadResult`` on 202.
         Raises (by error code): DigestInvalid, NameInvalid, BlobUploadInvalid,
-        BlobUploadUnknown, RangeInvalid, Unauthorized, NameUnknown, Denied, TooManyRequests.
+        BlobUploadUnknown, RangeInvalid, Unauthorized, NameUnknown, Denied, TooManyRequests,
+        Unavailable.
         """
         return self._call(
             OPERATIONS['chunked_upload'], _r.ChunkedUploadResult,
@@ -890,7 +892,7 @@ class Client(BaseClient):
         Returns ``PutBlobUploadChunkResult`` on 201.
         Raises (by error code): DigestInvalid, NameInvalid, BlobUploadInvalid, Unsupported,
         SizeInvalid, BlobUploadUnknown, Unauthorized, NameUnknown, Denied, TooManyRequests,
-        RangeInvalid.
+        RangeInvalid, Unavailable.
         """
         return self._call(
             OPERATIONS['put_blob_upload_chunk'], _r.PutBlobUploadChunkResult,
@@ -921,7 +923,7 @@ class Client(BaseClient):
 
         Returns ``DeleteBlobUploadChunkResult`` on 204.
         Raises (by error code): NameInvalid, BlobUploadInvalid, BlobUploadUnknown,
-        Unauthorized, NameUnknown, Denied, TooManyRequests.
+        Unauthorized, NameUnknown, Denied, TooManyRequests, Unavailable.
         """
         return self._call(
             OPERATIONS['delete_blob_upload_chunk'], _r.DeleteBlobUploadChunkResult,
@@ -944,6 +946,7 @@ class Client(BaseClient):
         a maximum limit and return a partial set with pagination links.
 
         Returns ``CatalogFetchResult`` on 200.
+        Raises (by error code): Unavailable.
         """
         return self._call(
             OPERATIONS['catalog_fetch'], _r.CatalogFetchResult,
@@ -972,7 +975,7 @@ class Client(BaseClient):
             last: query ``last``. Result set will include values lexically after last.
 
         Returns ``CatalogFetchPaginatedResult`` on 200.
-        Raises (by error code): PaginationNumberInvalid.
+        Raises (by error code): PaginationNumberInvalid, Unavailable.
         """
         return self._call(
             OPERATIONS['catalog_fetch_paginated'], _r.CatalogFetchPaginatedResult,
@@ -1009,7 +1012,7 @@ class Client(BaseClient):
 
         Returns ``ListReferrersResult`` on 200.
         Raises (by error code): NameInvalid, DigestInvalid, Unauthorized, NameUnknown,
-        Denied, TooManyRequests.
+        Denied, TooManyRequests, Unavailable.
         """
         return self._call(
             OPERATIONS['list_referrers'], _r.ListReferrersResult,

@@ -347,14 +347,14 @@ class Handlers(Protocol):
     async def tags(self, request: TagsRequest) -> Response:
         """Return all tags for the repository
 
-        Declared: success 200; failure 401, 403, 404, 429 (UNAUTHORIZED, NAME_UNKNOWN, DENIED, TOOMANYREQUESTS).
+        Declared: success 200; failure 401, 403, 404, 429, 503 (UNAUTHORIZED, NAME_UNKNOWN, DENIED, TOOMANYREQUESTS, UNAVAILABLE).
         """
         ...
 
     async def tags_paginated(self, request: TagsPaginatedRequest) -> Response:
         """Return a portion of the tags for the specified repository.
 
-        Declared: success 200; failure 400, 401, 403, 404, 429 (PAGINATION_NUMBER_INVALID, UNAUTHORIZED, NAME_UNKNOWN, DENIED, TOOMANYREQUESTS).
+        Declared: success 200; failure 400, 401, 403, 404, 429, 503 (PAGINATION_NUMBER_INVALID, UNAUTHORIZED, NAME_UNKNOWN, DENIED, TOOMANYREQUESTS, UNAVAILABLE).
         """
         ...
 
@@ -363,7 +363,7 @@ class Handlers(Protocol):
         digest. A `HEAD` request can also be issued to this endpoint to obtain resource information
         without receiving all data.
 
-        Declared: success 200; failure 400, 401, 403, 404, 429 (NAME_INVALID, TAG_INVALID, DIGEST_INVALID, UNAUTHORIZED, NAME_UNKNOWN, MANIFEST_UNKNOWN, DENIED, TOOMANYREQUESTS).
+        Declared: success 200; failure 400, 401, 403, 404, 429, 503 (NAME_INVALID, TAG_INVALID, DIGEST_INVALID, UNAUTHORIZED, NAME_UNKNOWN, MANIFEST_UNKNOWN, DENIED, TOOMANYREQUESTS, UNAVAILABLE).
         """
         ...
 
@@ -371,7 +371,7 @@ class Handlers(Protocol):
         """The headers of a `GET` on the same manifest, without its body [OCI: Checking if content
         exists in the registry].
 
-        Declared: success 200; failure 400, 401, 403, 404, 429 (NAME_INVALID, TAG_INVALID, DIGEST_INVALID, UNAUTHORIZED, NAME_UNKNOWN, MANIFEST_UNKNOWN, DENIED, TOOMANYREQUESTS).
+        Declared: success 200; failure 400, 401, 403, 404, 429, 503 (NAME_INVALID, TAG_INVALID, DIGEST_INVALID, UNAUTHORIZED, NAME_UNKNOWN, MANIFEST_UNKNOWN, DENIED, TOOMANYREQUESTS, UNAVAILABLE).
         """
         ...
 
@@ -379,7 +379,7 @@ class Handlers(Protocol):
         """Put the manifest identified by `name` and `reference` where `reference` can be a tag or
         digest.
 
-        Declared: success 201; failure 400, 401, 403, 404, 405, 413, 414, 429 (NAME_INVALID, TAG_INVALID, MANIFEST_INVALID, MANIFEST_UNVERIFIED, BLOB_UNKNOWN, MANIFEST_BLOB_UNKNOWN, DIGEST_INVALID, UNAUTHORIZED, NAME_UNKNOWN, DENIED, TOOMANYREQUESTS, UNSUPPORTED).
+        Declared: success 201; failure 400, 401, 403, 404, 405, 413, 414, 429, 503 (NAME_INVALID, TAG_INVALID, MANIFEST_INVALID, MANIFEST_UNVERIFIED, BLOB_UNKNOWN, MANIFEST_BLOB_UNKNOWN, DIGEST_INVALID, UNAUTHORIZED, NAME_UNKNOWN, DENIED, TOOMANYREQUESTS, UNSUPPORTED, UNAVAILABLE).
         """
         ...
 
@@ -387,7 +387,7 @@ class Handlers(Protocol):
         """Delete the manifest or tag identified by `name` and `reference` where `reference` can be a
         tag or digest. Note that a manifest can _only_ be deleted by digest.
 
-        Declared: success 202; failure 400, 401, 403, 404, 405, 429 (NAME_INVALID, TAG_INVALID, DIGEST_INVALID, UNAUTHORIZED, NAME_UNKNOWN, DENIED, TOOMANYREQUESTS, MANIFEST_UNKNOWN, UNSUPPORTED).
+        Declared: success 202; failure 400, 401, 403, 404, 405, 429, 503 (NAME_INVALID, TAG_INVALID, DIGEST_INVALID, UNAUTHORIZED, NAME_UNKNOWN, DENIED, TOOMANYREQUESTS, MANIFEST_UNKNOWN, UNSUPPORTED, UNAVAILABLE).
         """
         ...
 
@@ -395,7 +395,7 @@ class Handlers(Protocol):
         """Retrieve the blob from the registry identified by `digest`. A `HEAD` request can also be
         issued to this endpoint to obtain resource information without receiving all data.
 
-        Declared: success 200, 307; failure 400, 401, 403, 404, 429 (NAME_INVALID, DIGEST_INVALID, NAME_UNKNOWN, BLOB_UNKNOWN, UNAUTHORIZED, DENIED, TOOMANYREQUESTS).
+        Declared: success 200, 307; failure 400, 401, 403, 404, 429, 503 (NAME_INVALID, DIGEST_INVALID, NAME_UNKNOWN, BLOB_UNKNOWN, UNAUTHORIZED, DENIED, TOOMANYREQUESTS, UNAVAILABLE).
         """
         ...
 
@@ -404,7 +404,7 @@ class Handlers(Protocol):
         issuing a HEAD request. If the header `Accept-Range: bytes` is returned, range requests can
         be used to fetch partial content.
 
-        Declared: success 206; failure 400, 401, 403, 404, 416, 429 (NAME_INVALID, DIGEST_INVALID, NAME_UNKNOWN, BLOB_UNKNOWN, UNAUTHORIZED, DENIED, TOOMANYREQUESTS).
+        Declared: success 206; failure 400, 401, 403, 404, 416, 429, 503 (NAME_INVALID, DIGEST_INVALID, NAME_UNKNOWN, BLOB_UNKNOWN, UNAUTHORIZED, DENIED, TOOMANYREQUESTS, UNAVAILABLE).
         """
         ...
 
@@ -412,14 +412,14 @@ class Handlers(Protocol):
         """The headers of a `GET` on the same blob, without its body [OCI: Checking if content exists
         in the registry].
 
-        Declared: success 200, 307; failure 400, 401, 403, 404, 429 (NAME_INVALID, DIGEST_INVALID, NAME_UNKNOWN, BLOB_UNKNOWN, UNAUTHORIZED, DENIED, TOOMANYREQUESTS).
+        Declared: success 200, 307; failure 400, 401, 403, 404, 429, 503 (NAME_INVALID, DIGEST_INVALID, NAME_UNKNOWN, BLOB_UNKNOWN, UNAUTHORIZED, DENIED, TOOMANYREQUESTS, UNAVAILABLE).
         """
         ...
 
     async def delete_blob(self, request: DeleteBlobRequest) -> Response:
         """Delete the blob identified by `name` and `digest`
 
-        Declared: success 202; failure 400, 401, 403, 404, 405, 429 (DIGEST_INVALID, NAME_INVALID, NAME_UNKNOWN, BLOB_UNKNOWN, UNSUPPORTED, UNAUTHORIZED, DENIED, TOOMANYREQUESTS).
+        Declared: success 202; failure 400, 401, 403, 404, 405, 429, 503 (DIGEST_INVALID, NAME_INVALID, NAME_UNKNOWN, BLOB_UNKNOWN, UNSUPPORTED, UNAUTHORIZED, DENIED, TOOMANYREQUESTS, UNAVAILABLE).
         """
         ...
 
@@ -427,21 +427,21 @@ class Handlers(Protocol):
         """Upload a blob identified by the `digest` parameter in single request. This upload will not
         be resumable unless a recoverable error is returned.
 
-        Declared: success 201, 202; failure 400, 401, 403, 404, 405, 429 (DIGEST_INVALID, NAME_INVALID, SIZE_INVALID, UNSUPPORTED, UNAUTHORIZED, NAME_UNKNOWN, DENIED, TOOMANYREQUESTS).
+        Declared: success 201, 202; failure 400, 401, 403, 404, 405, 429, 503 (DIGEST_INVALID, NAME_INVALID, SIZE_INVALID, UNSUPPORTED, UNAUTHORIZED, NAME_UNKNOWN, DENIED, TOOMANYREQUESTS, UNAVAILABLE).
         """
         ...
 
     async def initiate_resumable_blob_upload(self, request: InitiateResumableBlobUploadRequest) -> Response:
         """Initiate a resumable blob upload with an empty request body.
 
-        Declared: success 202; failure 400, 401, 403, 404, 429 (DIGEST_INVALID, NAME_INVALID, UNAUTHORIZED, NAME_UNKNOWN, DENIED, TOOMANYREQUESTS).
+        Declared: success 202; failure 400, 401, 403, 404, 429, 503 (DIGEST_INVALID, NAME_INVALID, UNAUTHORIZED, NAME_UNKNOWN, DENIED, TOOMANYREQUESTS, UNAVAILABLE).
         """
         ...
 
     async def mount_blob(self, request: MountBlobRequest) -> Response:
         """Mount a blob identified by the `mount` parameter from another repository.
 
-        Declared: success 201, 202; failure 400, 401, 403, 404, 405, 429 (DIGEST_INVALID, NAME_INVALID, UNSUPPORTED, UNAUTHORIZED, NAME_UNKNOWN, DENIED, TOOMANYREQUESTS).
+        Declared: success 201, 202; failure 400, 401, 403, 404, 405, 429, 503 (DIGEST_INVALID, NAME_INVALID, UNSUPPORTED, UNAUTHORIZED, NAME_UNKNOWN, DENIED, TOOMANYREQUESTS, UNAVAILABLE).
         """
         ...
 
@@ -450,21 +450,21 @@ class Handlers(Protocol):
         holds it, without naming one. A registry that cannot mount it opens an upload session
         instead (202) [OCI: Mounting a blob from another repository].
 
-        Declared: success 201, 202; failure 400, 401, 403, 404, 405, 429 (DIGEST_INVALID, NAME_INVALID, UNSUPPORTED, UNAUTHORIZED, NAME_UNKNOWN, DENIED, TOOMANYREQUESTS).
+        Declared: success 201, 202; failure 400, 401, 403, 404, 405, 429, 503 (DIGEST_INVALID, NAME_INVALID, UNSUPPORTED, UNAUTHORIZED, NAME_UNKNOWN, DENIED, TOOMANYREQUESTS, UNAVAILABLE).
         """
         ...
 
     async def get_blob_upload(self, request: GetBlobUploadRequest) -> Response:
         """Retrieve the progress of the current upload, as reported by the `Range` header.
 
-        Declared: success 204; failure 400, 401, 403, 404, 429 (DIGEST_INVALID, NAME_INVALID, BLOB_UPLOAD_INVALID, BLOB_UPLOAD_UNKNOWN, UNAUTHORIZED, NAME_UNKNOWN, DENIED, TOOMANYREQUESTS).
+        Declared: success 204; failure 400, 401, 403, 404, 429, 503 (DIGEST_INVALID, NAME_INVALID, BLOB_UPLOAD_INVALID, BLOB_UPLOAD_UNKNOWN, UNAUTHORIZED, NAME_UNKNOWN, DENIED, TOOMANYREQUESTS, UNAVAILABLE).
         """
         ...
 
     async def stream_upload(self, request: StreamUploadRequest) -> Response:
         """Upload a stream of data to upload without completing the upload.
 
-        Declared: success 202; failure 400, 401, 403, 404, 429 (DIGEST_INVALID, NAME_INVALID, BLOB_UPLOAD_INVALID, BLOB_UPLOAD_UNKNOWN, UNAUTHORIZED, NAME_UNKNOWN, DENIED, TOOMANYREQUESTS).
+        Declared: success 202; failure 400, 401, 403, 404, 429, 503 (DIGEST_INVALID, NAME_INVALID, BLOB_UPLOAD_INVALID, BLOB_UPLOAD_UNKNOWN, UNAUTHORIZED, NAME_UNKNOWN, DENIED, TOOMANYREQUESTS, UNAVAILABLE).
         """
         ...
 
@@ -472,7 +472,7 @@ class Handlers(Protocol):
         """Upload a chunk of data to specified upload without completing the upload. The data will be
         uploaded to the specified Content Range.
 
-        Declared: success 202; failure 400, 401, 403, 404, 416, 429 (DIGEST_INVALID, NAME_INVALID, BLOB_UPLOAD_INVALID, BLOB_UPLOAD_UNKNOWN, RANGE_INVALID, UNAUTHORIZED, NAME_UNKNOWN, DENIED, TOOMANYREQUESTS).
+        Declared: success 202; failure 400, 401, 403, 404, 416, 429, 503 (DIGEST_INVALID, NAME_INVALID, BLOB_UPLOAD_INVALID, BLOB_UPLOAD_UNKNOWN, RANGE_INVALID, UNAUTHORIZED, NAME_UNKNOWN, DENIED, TOOMANYREQUESTS, UNAVAILABLE).
         """
         ...
 
@@ -480,14 +480,14 @@ class Handlers(Protocol):
         """Complete the upload, providing all the data in the body, if necessary. A request without a
         body will just complete the upload with previously uploaded content.
 
-        Declared: success 201; failure 400, 401, 403, 404, 416, 429 (DIGEST_INVALID, NAME_INVALID, BLOB_UPLOAD_INVALID, UNSUPPORTED, SIZE_INVALID, BLOB_UPLOAD_UNKNOWN, UNAUTHORIZED, NAME_UNKNOWN, DENIED, TOOMANYREQUESTS, RANGE_INVALID).
+        Declared: success 201; failure 400, 401, 403, 404, 416, 429, 503 (DIGEST_INVALID, NAME_INVALID, BLOB_UPLOAD_INVALID, UNSUPPORTED, SIZE_INVALID, BLOB_UPLOAD_UNKNOWN, UNAUTHORIZED, NAME_UNKNOWN, DENIED, TOOMANYREQUESTS, RANGE_INVALID, UNAVAILABLE).
         """
         ...
 
     async def delete_blob_upload(self, request: DeleteBlobUploadRequest) -> Response:
         """Cancel the upload specified by `uuid`.
 
-        Declared: success 204; failure 400, 401, 403, 404, 429 (NAME_INVALID, BLOB_UPLOAD_INVALID, BLOB_UPLOAD_UNKNOWN, UNAUTHORIZED, NAME_UNKNOWN, DENIED, TOOMANYREQUESTS).
+        Declared: success 204; failure 400, 401, 403, 404, 429, 503 (NAME_INVALID, BLOB_UPLOAD_INVALID, BLOB_UPLOAD_UNKNOWN, UNAUTHORIZED, NAME_UNKNOWN, DENIED, TOOMANYREQUESTS, UNAVAILABLE).
         """
         ...
 
@@ -495,14 +495,14 @@ class Handlers(Protocol):
         """Request an unabridged list of repositories available. The implementation may impose a
         maximum limit and return a partial set with pagination links.
 
-        Declared: success 200; failure .
+        Declared: success 200; failure 503 (UNAVAILABLE).
         """
         ...
 
     async def catalog_fetch_paginated(self, request: CatalogFetchPaginatedRequest) -> Response:
         """Return the specified portion of repositories.
 
-        Declared: success 200; failure 400 (PAGINATION_NUMBER_INVALID).
+        Declared: success 200; failure 400, 503 (PAGINATION_NUMBER_INVALID, UNAVAILABLE).
         """
         ...
 
@@ -511,7 +511,7 @@ class Handlers(Protocol):
         descriptor carries the referrer's `artifactType` (or its config media type) and its
         annotations [OCI: Listing Referrers].
 
-        Declared: success 200; failure 400, 401, 403, 404, 429 (NAME_INVALID, DIGEST_INVALID, UNAUTHORIZED, NAME_UNKNOWN, DENIED, TOOMANYREQUESTS).
+        Declared: success 200; failure 400, 401, 403, 404, 429, 503 (NAME_INVALID, DIGEST_INVALID, UNAUTHORIZED, NAME_UNKNOWN, DENIED, TOOMANYREQUESTS, UNAVAILABLE).
         """
         ...
 

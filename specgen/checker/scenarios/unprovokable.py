@@ -40,6 +40,7 @@ REASONS: tuple[Reason, ...] = (
     Reason(401, "only a registry requiring authentication answers it (checked when --user/--token is given)"),
     Reason(403, "needs an access policy that denies the checker's own credentials"),
     Reason(429, "needs a rate-limited registry"),
+    Reason(503, "only a registry whose storage fails (a full disk, an object store down) answers it"),
     Reason(307, "only a registry whose storage redirects blob downloads answers it"),
     Reason(405, "only a registry that disables the operation answers it (reported as Skip when it does)"),
     Reason(
