@@ -80,7 +80,10 @@ class Revision:
         self._with_methods(route, edit)
 
     def drop_method(self, route: str, method: str) -> None:
-        self._with_methods(route, lambda ms: ms.pop(_index(tuple(ms), method, lambda m: m.method, "method")))
+        def edit(ms: list[MethodDescriptor]) -> None:
+            del ms[_index(tuple(ms), method, lambda m: m.method, "method")]
+
+        self._with_methods(route, edit)
 
     def _with_requests(self, route: str, method: str, fn: Callable[[list[RequestDescriptor]], None]) -> None:
         def edit(ms: list[MethodDescriptor]) -> None:
@@ -125,7 +128,7 @@ class Revision:
             responses = list(getattr(qs[k], kind) or ())
             i = _index(tuple(responses), which, _response_key(which), f"{route} {method} {kind}")
             responses[i] = dataclasses.replace(responses[i], **changes)
-            qs[k] = dataclasses.replace(qs[k], **{kind: tuple(responses)})
+            qs[k] = dataclasses.replace(qs[k], **{kind: tuple(responses)})  # type: ignore[arg-type]
 
         self._with_requests(route, method, edit)
 
