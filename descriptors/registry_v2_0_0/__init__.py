@@ -13,7 +13,7 @@ import dataclasses
 from specgen.compilers.markdown import DETAIL_TEMPLATE_KEY, ERROR_TABLE_KEY
 from specgen.descriptors import registry_v2_8_2 as v2_8_2
 from specgen.descriptors.registry_v2 import errors, routes
-from specgen.descriptors.registry_v2_0_0 import grammar
+from specgen.descriptors.registry_v2_0_0 import grammar, schemas
 from specgen.descriptors.registry_v2_8_2 import grammar as grammar_v2_8_2
 from specgen.model import FORMAT_V2_0_0, BodyDescriptor, ParameterDescriptor, ResponseDescriptor
 from specgen.revise import Revision
@@ -232,6 +232,7 @@ DESCRIPTOR_SET = _set.build(
     name="registry_v2_0_0",
     title="Docker Registry HTTP API V2 (distribution v2.0.0)",
     grammar=grammar.GRAMMAR,
+    schemas=schemas.SCHEMAS,
     dump_format=FORMAT_V2_0_0,
     extensions={
         **v2_8_2.DESCRIPTOR_SET.extensions,
