@@ -29,6 +29,21 @@ T = TypeVar("T")
 Which = str | int
 
 
+def _replace(obj: T, **changes: Any) -> T:
+    """``dataclasses.replace``, but ``obj`` itself when nothing changes, so what a revision leaves
+    alone stays the very object of the set it revises."""
+    if all(getattr(obj, k) == v for k, v in changes.items()):
+        return obj
+    return dataclasses.replace(obj, **changes)  # type: ignore[type-var]
+
+
+def _tuple(items: tuple[T, ...] | None, fn: Callable[[T], T]) -> tuple[T, ...] | None:
+    if items is None:
+        return None
+    new = tuple(fn(x) for x in items)
+    return items if all(a is b for a, b in zip(new, items)) else new
+
+
 class RevisionError(LookupError):
     """An edit names something the set does not have."""
 
@@ -136,35 +151,25 @@ class Revision:
 
     def every_response(self, fn: Callable[[ResponseDescriptor], ResponseDescriptor]) -> None:
         """Apply ``fn`` to every response of every request."""
-
-        def request(q: RequestDescriptor) -> RequestDescriptor:
-            succ = None if q.successes is None else tuple(fn(r) for r in q.successes)
-            fail = None if q.failures is None else tuple(fn(r) for r in q.failures)
-            return dataclasses.replace(q, successes=succ, failures=fail)
-
-        self.every_request(request)
+        self.every_request(
+            lambda q: _replace(q, successes=_tuple(q.successes, fn), failures=_tuple(q.failures, fn))
+        )
 
     def every_request(self, fn: Callable[[RequestDescriptor], RequestDescriptor]) -> None:
-        for i, route in enumerate(self.routes):
-            methods = tuple(
-                dataclasses.replace(m, requests=None if m.requests is None else tuple(fn(q) for q in m.requests))
-                for m in route.methods or ()
-            )
-            self.routes[i] = dataclasses.replace(route, methods=None if route.methods is None else methods)
+        def method(m: MethodDescriptor) -> MethodDescriptor:
+            return _replace(m, requests=_tuple(m.requests, fn))
+
+        self.routes = [_replace(r, methods=_tuple(r.methods, method)) for r in self.routes]
 
     def every_parameter(self, fn: Callable[[ParameterDescriptor], ParameterDescriptor]) -> None:
         """Apply ``fn`` to every request header, path and query parameter and response header."""
-
-        def params(ps: tuple[ParameterDescriptor, ...] | None) -> tuple[ParameterDescriptor, ...] | None:
-            return None if ps is None else tuple(fn(p) for p in ps)
-
-        self.every_response(lambda r: dataclasses.replace(r, headers=params(r.headers), fields=params(r.fields)))
+        self.every_response(lambda r: _replace(r, headers=_tuple(r.headers, fn), fields=_tuple(r.fields, fn)))
         self.every_request(
-            lambda q: dataclasses.replace(
+            lambda q: _replace(
                 q,
-                headers=params(q.headers),
-                path_parameters=params(q.path_parameters),
-                query_parameters=params(q.query_parameters),
+                headers=_tuple(q.headers, fn),
+                path_parameters=_tuple(q.path_parameters, fn),
+                query_parameters=_tuple(q.query_parameters, fn),
             )
         )
 
@@ -177,10 +182,10 @@ class Revision:
 
         def param(p: ParameterDescriptor) -> ParameterDescriptor:
             regexp = compiled if p.regexp is not None and p.regexp.go_pattern == old else p.regexp
-            return dataclasses.replace(p, format=p.format.replace(old, new), regexp=regexp)
+            return _replace(p, format=p.format.replace(old, new), regexp=regexp)
 
         self.every_parameter(param)
-        self.routes = [dataclasses.replace(r, path=r.path.replace(old, new)) for r in self.routes]
+        self.routes = [_replace(r, path=r.path.replace(old, new)) for r in self.routes]
 
     # errors -------------------------------------------------------------------------------
 
@@ -189,7 +194,7 @@ class Revision:
         self.errors[i] = dataclasses.replace(self.errors[i], **changes)
 
     def every_error(self, fn: Callable[[ErrorDescriptor], ErrorDescriptor]) -> None:
-        self.errors = [fn(e) for e in self.errors]
+        self.errors = [fn(e) for e in self.errors]  # every error object is then new: build() re-resolves
 
     def drop_error(self, value: str) -> None:
         """Unregister an error code and take it off every response that lists it."""
@@ -197,7 +202,7 @@ class Revision:
         self.every_response(
             lambda r: r
             if r.error_codes is None
-            else dataclasses.replace(r, error_codes=tuple(e for e in r.error_codes if e.value != value))
+            else _replace(r, error_codes=tuple(e for e in r.error_codes if e.value != value))
         )
 
     def build(self, **changes: Any) -> DescriptorSet:
@@ -211,8 +216,7 @@ class Revision:
                 codes = tuple(by_value[e.value] for e in r.error_codes)
             except KeyError as exc:
                 raise RevisionError(f"response {r.name or r.status_code} lists unregistered code {exc}") from None
-            return r if codes == r.error_codes and all(a is b for a, b in zip(codes, r.error_codes)) else (
-                dataclasses.replace(r, error_codes=codes))
+            return r if all(a is b for a, b in zip(codes, r.error_codes)) else dataclasses.replace(r, error_codes=codes)
 
         self.every_response(resolve)
         return dataclasses.replace(self.base, routes=tuple(self.routes), errors=tuple(self.errors), **changes)
