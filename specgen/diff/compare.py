@@ -220,7 +220,9 @@ def _response(at: dict, kind: str, a: ResponseDescriptor, b: ResponseDescriptor)
 
 
 def _errors(old: DescriptorSet, new: DescriptorSet) -> Iterator[Change]:
-    a, b = {e.value: e for e in old.errors}, {e.value: e for e in new.errors}
+    # by value, whatever order the sets register them in (a Go dump lists them sorted)
+    a = {e.value: e for e in sorted(old.errors, key=lambda e: e.value)}
+    b = {e.value: e for e in sorted(new.errors, key=lambda e: e.value)}
     for value, e in a.items():
         item = f"error code {value}"
         if value not in b:
@@ -241,7 +243,8 @@ def _errors(old: DescriptorSet, new: DescriptorSet) -> Iterator[Change]:
 
 def _grammar(old: DescriptorSet, new: DescriptorSet) -> Iterator[Change]:
     def flat(dset: DescriptorSet) -> dict[str, str]:
-        return {f"{g}.{k}": v.go_pattern for g, pats in dset.grammar.items() for k, v in pats.items()}
+        found = {f"{g}.{k}": v.go_pattern for g, pats in dset.grammar.items() for k, v in pats.items()}
+        return dict(sorted(found.items()))
 
     a, b = flat(old), flat(new)
     for name, pattern in a.items():
