@@ -114,7 +114,7 @@ def test_early_status_sets(early, sets):
 
     def statuses(dset):
         out = {}
-        for r, m, q, k, s in _walk(dset):
+        for r, m, _q, k, s in _walk(dset):
             out.setdefault((r.name, m.method, k), set()).add(s.status_code)
         return out
 

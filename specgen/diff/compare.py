@@ -9,6 +9,7 @@ name (headers case-insensitively), error codes by value, grammar patterns by gro
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import replace
 from typing import TypeVar
 
 from specgen.diff.changes import Change
@@ -19,6 +20,7 @@ from specgen.model import (
     ResponseDescriptor,
     RouteDescriptor,
 )
+from specgen.paths import compile_path
 
 T = TypeVar("T")
 KIND = {"successes": "success", "failures": "failure"}
@@ -75,7 +77,7 @@ def _route(a: RouteDescriptor, b: RouteDescriptor) -> Iterator[Change]:
             if qkey not in qb:
                 yield Change("request-removed", name, m.method, q.name)
             else:
-                yield from _request(name, m.method, q, qb[qkey])
+                yield from _request(name, m.method, q, qb[qkey], (a.path, b.path))
         for qkey, q in qb.items():
             if qkey not in qa:
                 yield Change("request-added", name, m.method, q.name)
@@ -84,8 +86,14 @@ def _route(a: RouteDescriptor, b: RouteDescriptor) -> Iterator[Change]:
             yield Change("method-added", name, m.method)
 
 
-def _request(route: str, method: str, a: RequestDescriptor, b: RequestDescriptor) -> Iterator[Change]:
+def _request(route: str, method: str, a: RequestDescriptor, b: RequestDescriptor,
+             paths: tuple[str, str] = ("", "")) -> Iterator[Change]:
     at = {"route": route, "method": method, "request": a.name}
+    (a, named_a), (b, named_b) = _by_variable(a, paths[0]), _by_variable(b, paths[1])
+    for variable in dict.fromkeys([*named_a, *named_b]):
+        old, new = named_a.get(variable, variable), named_b.get(variable, variable)
+        if old != new:
+            yield Change("path-parameter-renamed", **at, item=f"path {variable}", old=old, new=new)
     if a.description != b.description:
         yield Change("request-description-changed", **at, old=a.description, new=b.description)
     if a.body.content_type != b.body.content_type:
@@ -97,6 +105,22 @@ def _request(route: str, method: str, a: RequestDescriptor, b: RequestDescriptor
         yield from _request_parameters(at, where, getattr(a, attr) or (), getattr(b, attr) or ())
     for attr in ("successes", "failures"):
         yield from _responses(at, attr, getattr(a, attr) or (), getattr(b, attr) or ())
+
+
+def _by_variable(q: RequestDescriptor, path: str) -> tuple[RequestDescriptor, dict[str, str]]:
+    """The request with its path parameters named by the template variable each describes, and
+    variable -> descriptor name where those differ (distribution v2.0.0 describes ``{reference}``
+    as ``tag``: one descriptor naming no variable, one variable without a descriptor)."""
+    if not path or not q.path_parameters:
+        return q, {}
+    variables = compile_path(path).variables
+    names = [p.name for p in q.path_parameters]
+    strays = [n for n in names if n not in variables]
+    missing = [v for v in variables if v not in names]
+    if len(strays) != 1 or len(missing) != 1:
+        return q, {}
+    params = tuple(replace(p, name=missing[0]) if p.name == strays[0] else p for p in q.path_parameters)
+    return replace(q, path_parameters=params), {missing[0]: strays[0]}
 
 
 def _param_key(where: str) -> Callable[[ParameterDescriptor], object]:

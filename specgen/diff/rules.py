@@ -58,6 +58,8 @@ RULES: dict[str, Rule] = {
              "servers still require it"),
         Rule("request-parameter-now-required", _B, _C, "a parameter or header became required"),
         Rule("request-parameter-now-optional", _C, _B, "a required parameter or header became optional"),
+        Rule("path-parameter-renamed", _D, _D, "the descriptor of a path variable has another name (the URL "
+             "is the same)"),
         Rule("parameter-pattern-changed", _P, _P, "the pattern (regexp or path format) of a parameter changed"),
         Rule("parameter-type-changed", _P, _P, "the declared type of a parameter or header changed"),
         Rule("parameter-format-changed", _D, _D, "the example format of a parameter or header changed"),
