@@ -151,3 +151,16 @@ def test_bundled_and_built():
         folder = ROOT / "build" / name
         for rel in ("api.md", "api.html", "openapi.json", "openapi-3.0.json", "server/routes.py", "client"):
             assert (folder / rel).exists(), (name, rel)
+
+
+def test_v2_8_2_names_match_as_re2_does_without_backtracking():
+    """v2.8.x's path component allows an empty `-` separator; Python gets the equivalent pattern
+    without it (RE2 is linear, Python's backtracking is not), accepting exactly the same names."""
+    from specgen.descriptors.registry_v2_8_2 import grammar
+
+    python = grammar.NAME_REGEXP.python.pattern
+    assert "[-]*" in grammar.NAME_REGEXP.go_pattern and "[-]*" not in python
+    for name in ("a", "ab", "a-b", "a--b", "a_b", "a__b", "a.b", "a/b-c", "host:5000/a/b", "localhost/x"):
+        assert grammar.NAME_REGEXP.fullmatch(name), name
+    for name in ("A", "a___b", "a-", "-a", "a..b", "a/", "a" * 60 + "!", ("ab" * 30 + "/") * 4 + "!"):
+        assert grammar.NAME_REGEXP.fullmatch(name) is None, name
