@@ -9,6 +9,7 @@ from pathlib import Path
 from specgen.descriptors import load_set
 from specgen.diff import LEVELS, diff_sets, severity
 from specgen.diff.render import FORMATS, junit
+from specgen.errors import UserError
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -48,7 +49,10 @@ def run(args: argparse.Namespace) -> int:
     else:
         output = FORMATS[args.format](changes, args.old, args.new)
     if args.out:
-        args.out.write_text(output, encoding="utf-8")
+        try:
+            args.out.write_text(output, encoding="utf-8")
+        except OSError as exc:
+            raise UserError(f"cannot write {args.out}: {exc}") from None
     else:
         sys.stdout.write(output)
     if args.fail_on and any(severity(c.level(args.side)) >= severity(args.fail_on) for c in changes):
