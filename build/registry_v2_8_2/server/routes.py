@@ -297,7 +297,7 @@ ROUTES = (
                         Param('mount', 'mount', 'query', required=False, integer=False,
                               pattern='[a-zA-Z0-9-_+.]+:[a-fA-F0-9]+', error_code='DIGEST_INVALID'),
                         Param('from', 'from_', 'query', required=False, integer=False,
-                              pattern='(?:(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])(?:(?:\\.(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9]))+)?(?::[0-9]+)?/)?[a-z0-9]+(?:(?:(?:[._]|__|[-]*)[a-z0-9]+)+)?(?:(?:/[a-z0-9]+(?:(?:(?:[._]|__|[-]*)[a-z0-9]+)+)?)+)?', error_code=None),
+                              pattern='(?:(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])(?:(?:\\.(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9]))+)?(?::[0-9]+)?/)?[a-z0-9]+(?:(?:(?:[._]|__|[-]+)[a-z0-9]+)+)?(?:(?:/[a-z0-9]+(?:(?:(?:[._]|__|[-]+)[a-z0-9]+)+)?)+)?', error_code=None),
                         Param('Host', 'host', 'header', required=False, integer=False,
                               pattern=None, error_code=None),
                         Param('Authorization', 'authorization', 'header', required=False, integer=False,
