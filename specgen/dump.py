@@ -11,6 +11,8 @@ from typing import Any
 
 from specgen.goregexp import GoRegexp
 from specgen.model import (
+    FORMAT_ERRCODE,
+    FORMAT_V2_0_0,
     BodyDescriptor,
     DescriptorSet,
     ErrorDescriptor,
@@ -42,8 +44,8 @@ def _body(b: BodyDescriptor) -> dict[str, Any]:
     return {"ContentType": b.content_type, "Format": b.format}
 
 
-def _response(r: ResponseDescriptor) -> dict[str, Any]:
-    return {
+def _response(r: ResponseDescriptor, fmt: str = FORMAT_ERRCODE) -> dict[str, Any]:
+    out = {
         "Name": r.name,
         "Description": r.description,
         "StatusCode": r.status_code,
@@ -52,9 +54,25 @@ def _response(r: ResponseDescriptor) -> dict[str, Any]:
         "ErrorCodes": _list(r.error_codes, lambda e: e.value),
         "Body": _body(r.body),
     }
+    if fmt == FORMAT_V2_0_0:  # ResponseDescriptor had no Fields member yet
+        del out["Fields"]
+    return out
 
 
-def _request(r: RequestDescriptor) -> dict[str, Any]:
+def _error(e: ErrorDescriptor, fmt: str = FORMAT_ERRCODE) -> dict[str, Any]:
+    if fmt == FORMAT_V2_0_0:  # no groups; a list of statuses (nil when unset)
+        codes = None if e.http_status_codes is None else list(e.http_status_codes)
+        return {"Value": e.value, "Message": e.message, "Description": e.description, "HTTPStatusCodes": codes}
+    return {
+        "Group": e.group,
+        "Value": e.value,
+        "Message": e.message,
+        "Description": e.description,
+        "HTTPStatusCode": e.http_status_code,
+    }
+
+
+def _request(r: RequestDescriptor, fmt: str = FORMAT_ERRCODE) -> dict[str, Any]:
     return {
         "Name": r.name,
         "Description": r.description,
@@ -62,40 +80,36 @@ def _request(r: RequestDescriptor) -> dict[str, Any]:
         "PathParameters": _list(r.path_parameters, _param),
         "QueryParameters": _list(r.query_parameters, _param),
         "Body": _body(r.body),
-        "Successes": _list(r.successes, _response),
-        "Failures": _list(r.failures, _response),
+        "Successes": _list(r.successes, lambda x: _response(x, fmt)),
+        "Failures": _list(r.failures, lambda x: _response(x, fmt)),
     }
 
 
-def _method(m: MethodDescriptor) -> dict[str, Any]:
-    return {"Method": m.method, "Description": m.description, "Requests": _list(m.requests, _request)}
+def _method(m: MethodDescriptor, fmt: str = FORMAT_ERRCODE) -> dict[str, Any]:
+    return {
+        "Method": m.method,
+        "Description": m.description,
+        "Requests": _list(m.requests, lambda x: _request(x, fmt)),
+    }
 
 
-def _route(r: RouteDescriptor) -> dict[str, Any]:
+def _route(r: RouteDescriptor, fmt: str = FORMAT_ERRCODE) -> dict[str, Any]:
     return {
         "Name": r.name,
         "Path": r.path,
         "Entity": r.entity,
         "Description": r.description,
-        "Methods": _list(r.methods, _method),
+        "Methods": _list(r.methods, lambda x: _method(x, fmt)),
     }
 
 
 def dump(dset: DescriptorSet) -> dict[str, Any]:
-    """The set as the oracle's JSON object (without ``Meta``)."""
+    """The set as the oracle's JSON object (without ``Meta``), in the Go types of its
+    ``dump_format``."""
+    fmt = dset.dump_format
     return {
-        "RouteDescriptors": [_route(r) for r in dset.routes],
-        "ErrorDescriptors": [
-            {
-                "Group": e.group,
-                "Value": e.value,
-                "Message": e.message,
-                "Description": e.description,
-                "HTTPStatusCode": e.http_status_code,
-            }
-            for _, group in dset.error_groups()
-            for e in group
-        ],
+        "RouteDescriptors": [_route(r, fmt) for r in dset.routes],
+        "ErrorDescriptors": [_error(e, fmt) for _, group in dset.error_groups() for e in group],
         "Regexps": {g: {k: v.go_pattern for k, v in pats.items()} for g, pats in dset.grammar.items()},
     }
 
@@ -112,10 +126,8 @@ class DumpError(ValueError):
 def load(data: dict[str, Any], name: str = "loaded", title: str = "") -> DescriptorSet:
     """Read a dump back into a ``DescriptorSet`` (error codes resolved against ``ErrorDescriptors``)."""
     try:
-        errors = tuple(
-            ErrorDescriptor(e["Group"], e["Value"], e["Message"], e["Description"], e["HTTPStatusCode"])
-            for e in data.get("ErrorDescriptors") or ()
-        )
+        fmt = dump_format_of(data)
+        errors = tuple(_load_error(e, fmt) for e in data.get("ErrorDescriptors") or ())
         by_value = {e.value: e for e in errors}
         regexps: dict[str, GoRegexp] = {}
 
@@ -152,7 +164,7 @@ def load(data: dict[str, Any], name: str = "loaded", title: str = "") -> Descrip
                 r["Description"],
                 r["StatusCode"],
                 tup(r["Headers"], param),
-                tup(r["Fields"], param),
+                None if fmt == FORMAT_V2_0_0 else tup(r["Fields"], param),
                 tup(r["ErrorCodes"], code),
                 body(r["Body"]),
             )
@@ -184,4 +196,30 @@ def load(data: dict[str, Any], name: str = "loaded", title: str = "") -> Descrip
         grammar = {g: {k: GoRegexp(v) for k, v in pats.items()} for g, pats in (data.get("Regexps") or {}).items()}
     except (KeyError, TypeError, AttributeError) as exc:
         raise DumpError(f"not a descriptor dump: missing or malformed field {exc}") from None
-    return DescriptorSet(name=name, title=title or name, routes=routes, errors=errors, grammar=grammar)
+    return DescriptorSet(
+        name=name, title=title or name, routes=routes, errors=errors, grammar=grammar, dump_format=fmt
+    )
+
+
+def dump_format_of(data: dict[str, Any]) -> str:
+    """``FORMAT_V2_0_0`` for a dump in v2.0.0's Go types (errors with ``HTTPStatusCodes``, or
+    responses without ``Fields``), else ``FORMAT_ERRCODE``."""
+    errors = data.get("ErrorDescriptors") or ()
+    if errors:
+        return FORMAT_V2_0_0 if "HTTPStatusCodes" in errors[0] else FORMAT_ERRCODE
+    for route in data.get("RouteDescriptors") or ():
+        for method in route.get("Methods") or ():
+            for request in method.get("Requests") or ():
+                for response in (request.get("Successes") or []) + (request.get("Failures") or []):
+                    return FORMAT_ERRCODE if "Fields" in response else FORMAT_V2_0_0
+    return FORMAT_ERRCODE
+
+
+def _load_error(e: dict[str, Any], fmt: str) -> ErrorDescriptor:
+    if fmt == FORMAT_V2_0_0:
+        codes = e["HTTPStatusCodes"]
+        statuses = None if codes is None else tuple(int(c) for c in codes)
+        # the status a server answers with: the first registered one (500 when there is none)
+        primary = statuses[0] if statuses else 500
+        return ErrorDescriptor("", e["Value"], e["Message"], e["Description"], primary, statuses)
+    return ErrorDescriptor(e["Group"], e["Value"], e["Message"], e["Description"], e["HTTPStatusCode"])

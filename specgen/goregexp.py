@@ -36,6 +36,15 @@ _CLASS_ESCAPE = set("[&~|")
 _REPEAT = re.compile(r"\{(\d+)(,(\d*))?\}")
 
 
+# RE2 matches in linear time; Python backtracks. distribution's path component up to v2.8.x allowed
+# an empty separator (`[-]*`), so a run of alphanumerics splits every possible way and a failing
+# match takes exponential time in Python. The same language without the empty separator (an empty
+# one only joins two alphanumeric runs into one) is matched in linear time.
+_LINEAR_EQUIVALENTS = {
+    "[a-z0-9]+(?:(?:(?:[._]|__|[-]*)[a-z0-9]+)+)?": "[a-z0-9]+(?:(?:(?:[._]|__|[-]+)[a-z0-9]+)+)?",
+}
+
+
 def go_to_python(pattern: str) -> str:
     """Translate RE2 syntax to Python ``re`` syntax (used with ``re.ASCII``).
 
@@ -50,6 +59,8 @@ def go_to_python(pattern: str) -> str:
     ``\\w``, ``\\d`` and ``\\b`` are ASCII in both once ``re.ASCII`` is set. Constructs Python cannot
     express (Unicode classes ``\\pL``, negated POSIX classes, the m/U flags) raise ``ValueError``.
     """
+    for slow, linear in _LINEAR_EQUIVALENTS.items():
+        pattern = pattern.replace(slow, linear)
     out: list[str] = []
     i, in_class, n = 0, False, len(pattern)
     while i < n:

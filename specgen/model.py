@@ -12,16 +12,27 @@ from typing import Any
 
 from specgen.goregexp import GoRegexp
 
+#: ``DescriptorSet.dump_format``: the Go types of distribution since errcode (v2.1 on, v2.8.2, main):
+#: one ``HTTPStatusCode`` per error, error groups, ``ResponseDescriptor.Fields``.
+FORMAT_ERRCODE = "errcode"
+#: The Go types of distribution v2.0.0: no ``Fields``, no groups, ``HTTPStatusCodes`` lists.
+FORMAT_V2_0_0 = "v2.0.0"
+
 
 @dataclass(frozen=True)
 class ErrorDescriptor:
-    """One registered error code (errcode.ErrorDescriptor plus the group it is registered in)."""
+    """One registered error code (errcode.ErrorDescriptor plus the group it is registered in).
+
+    ``http_status_codes`` is v2.0.0's ``HTTPStatusCodes`` list (``None`` is Go's nil), which only a
+    set of ``FORMAT_V2_0_0`` dumps; ``http_status_code`` stays the one status a server answers with.
+    """
 
     group: str = ""
     value: str = ""
     message: str = ""
     description: str = ""
     http_status_code: int = 0
+    http_status_codes: tuple[int, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -89,6 +100,7 @@ class DescriptorSet:
     ``schemas`` maps a body content type (or a schema name) to a JSON Schema.
     ``intro`` is Markdown prose that precedes the generated ``## Detail`` part of the reference.
     ``extensions`` holds set-specific data a compiler may read by documented key.
+    ``dump_format`` names the Go types the set is dumped as (``FORMAT_ERRCODE``, ``FORMAT_V2_0_0``).
     """
 
     name: str
@@ -100,6 +112,7 @@ class DescriptorSet:
     intro: str = ""
     version: str = "2.0"
     extensions: Mapping[str, Any] = field(default_factory=dict)
+    dump_format: str = FORMAT_ERRCODE
 
     def error_groups(self) -> list[tuple[str, list[ErrorDescriptor]]]:
         """Errors grouped as errcode's registry is: groups sorted by name, codes sorted by value."""
@@ -114,6 +127,12 @@ class DescriptorSet:
             if err.value == value:
                 return err
         raise KeyError(value)
+
+    def error_statuses(self, err: ErrorDescriptor) -> tuple[int, ...]:
+        """The statuses ``err`` is registered with, as this set's Go types record them."""
+        if self.dump_format == FORMAT_V2_0_0:
+            return tuple(err.http_status_codes or ())
+        return (err.http_status_code,)
 
     def route(self, name: str) -> RouteDescriptor:
         for route in self.routes:

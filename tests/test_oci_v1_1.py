@@ -73,7 +73,7 @@ def _descriptions(dset):
 
 
 def test_bundled_and_lints_clean(dset):
-    assert BUNDLED == ("registry_v2", "oci_v1_1", "token_auth")
+    assert BUNDLED[0] == "registry_v2" and {"oci_v1_1", "token_auth"} <= set(BUNDLED)
     findings = list(lint(dset))
     assert [f for f in findings if f.level == ERROR] == []
     # the same status mismatches registry_v2 carries, and no new ones

@@ -9,6 +9,7 @@ import re
 import shutil
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 from urllib.parse import unquote
 
@@ -19,7 +20,7 @@ from openapi_spec_validator import validate
 from specgen import bodies
 from specgen.cli import main
 from specgen.compilers.openapi import compile_openapi, outputs, render, security, unmatched
-from specgen.compilers.openapi.parameters import is_http_metadata
+from specgen.compilers.openapi.parameters import is_http_metadata, path_aliases
 from specgen.compilers.openapi.regex import Untranslatable, can_match_char, go_to_ecma
 from specgen.descriptors import BUNDLED, load_set
 from specgen.goregexp import GoRegexp
@@ -141,6 +142,8 @@ def test_lossless_walk(dset):
                                     ("header", "headers")):
                     for p in getattr(request, attr) or ():
                         seen["parameters"] += 1
+                        if where == "path":  # v2.0.0 describes {reference} as `tag`
+                            p = replace(p, name=path_aliases(template, request).get(p.name, p.name))
                         key = (where, p.name.lower())
                         if is_http_metadata(where, p.name):  # x-requests alone keeps it
                             assert key not in params
@@ -420,6 +423,9 @@ def test_schemathesis_generates_requests(dset):
     schemathesis = pytest.importorskip("schemathesis", reason="schemathesis is in the test extra")
     from hypothesis import HealthCheck, given, settings
 
+    # distribution v2.0.0 to v2.8.2 declare the monolithic upload's body with this typo
+    schemathesis.serializer.alias("application/octect-stream", "application/octet-stream")
+
     checked = 0
     for version in ("3.1", "3.0"):
         doc = _doc(dset, version)
@@ -470,8 +476,11 @@ def test_openapi_python_client_generates(dset, tmp_path):
         spec = tmp_path / f"openapi-{version}.json"
         spec.write_bytes(render(_doc(dset, version)))
         out = tmp_path / f"client{version.replace('.', '')}"
+        config = tmp_path / "config.yml"  # v2.0.0 to v2.8.2 declare a body type with a typo
+        config.write_text('content_type_overrides:\n  "application/octect-stream": "application/octet-stream"\n')
         proc = subprocess.run([str(tool), "generate", "--path", str(spec), "--output-path", str(out),
-                               "--meta", "none"], capture_output=True, text=True, env=env, timeout=300)
+                               "--meta", "none", "--config", str(config)],
+                              capture_output=True, text=True, env=env, timeout=300)
         assert proc.returncode == 0, proc.stdout + proc.stderr
         assert "Warning" not in proc.stdout + proc.stderr, proc.stdout + proc.stderr
         modules = sorted(p.stem for p in (out / "api").rglob("*.py") if p.stem != "__init__")
@@ -524,7 +533,8 @@ def test_schemathesis_requests_against_docker_registry(name, docker_registry):
                     assert {e["code"] for e in body["errors"]} <= registered, body
 
         call()
-    assert len({label for label, _ in exchanges}) >= 8 and any(s < 500 for _, s in exchanges)
+    read_only = sum(m.method in ("GET", "HEAD", "DELETE") for r in dset.routes for m in r.methods or ())
+    assert len({label for label, _ in exchanges}) >= min(8, read_only) and any(s < 500 for _, s in exchanges)
 
 
 def test_every_extension_is_documented(dset):

@@ -78,3 +78,21 @@ def best_fit(report: Report, dset: DescriptorSet, candidates: Iterable[Descripto
     if best is None or best.departures >= ours:
         return None
     return Hint(best.set_name, best.departures, ours)
+
+
+def ranking(report: Report, dset: DescriptorSet, candidates: Iterable[DescriptorSet]) -> list[Fit]:
+    """The run's set and every candidate with its departures, best fit first (the run's set first
+    among equals)."""
+    recorded = records(report)
+    sets = [dset, *(c for c in candidates if c.name != dset.name)]
+    fits = [Fit(s.name, departures(recorded, s)) for s in sets]
+    return sorted(fits, key=lambda f: (f.departures, f.set_name != dset.name))
+
+
+def fit_summary(report: Report, dset: DescriptorSet, candidates: Iterable[DescriptorSet]) -> str:
+    """One line: which bundled set (or release) the registry's answers fit best, and by how much,
+    e.g. ``fit: best oci_v1_1 (81 departures); registry_v2 90, registry_v2_8_2 97``."""
+    fits = ranking(report, dset, candidates)
+    best, rest = fits[0], fits[1:]
+    others = ", ".join(f"{f.set_name} {f.departures}" for f in rest)
+    return f"fit: best {best.set_name} ({best.departures} departures)" + (f"; {others}" if others else "")

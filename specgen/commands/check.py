@@ -88,7 +88,7 @@ def other_bundled_sets(dset: DescriptorSet) -> list[DescriptorSet]:
 
 def run(args: argparse.Namespace) -> int:
     from specgen.checker import reports, runner
-    from specgen.checker.fit import best_fit
+    from specgen.checker.fit import best_fit, fit_summary
     from specgen.checker.scenarios import auth as auth_group
 
     if args.list:
@@ -134,6 +134,7 @@ def run(args: argparse.Namespace) -> int:
     print(reports.summary_text(report, args.coverage, args.verbose, str(transcripts)))
     if report.aborted:
         raise UserError(f"{report.aborted} (reports hold the checks run so far; nothing was cleaned up)")
+    print(fit_summary(report, dset, other_bundled_sets(dset)))  # which bundled set/release fits best
     hint = best_fit(report, dset, other_bundled_sets(dset))
     if hint is not None:
         print(hint)

@@ -19,6 +19,11 @@ from specgen.model import DescriptorSet, ErrorDescriptor
 #: ``DescriptorSet.extensions`` key: error values listed, in this order, in the reference's error
 #: table. Without it the table lists every registered error, grouped as ``error_groups()`` does.
 ERROR_TABLE_KEY = "markdown_error_codes"
+#: ``DescriptorSet.extensions`` key: the template of the ``## Detail`` part (default
+#: ``markdown/detail.md.jinja``, upstream's current layout; ``markdown/detail-classic.md.jinja`` is
+#: upstream's template from v2.0.0 to v2.8.x).
+DETAIL_TEMPLATE_KEY = "markdown_detail_template"
+DETAIL_TEMPLATE = "markdown/detail.md.jinja"
 
 
 def error_table(dset: DescriptorSet) -> list[ErrorDescriptor]:
@@ -44,12 +49,14 @@ def context(dset: DescriptorSet, note: str = "") -> dict[str, Any]:
         "errors": errors,
         "error_ids": frozenset(e.value for e in errors),
         "note": note,
+        "detail_template": dset.extensions.get(DETAIL_TEMPLATE_KEY, DETAIL_TEMPLATE),
     }
 
 
 def render_detail(dset: DescriptorSet, template_dirs: jinja.TemplateDirs = ()) -> str:
     """The generated part of the reference, from the ``## Detail`` heading to the end."""
-    return jinja.render("markdown/detail.md.jinja", context(dset), template_dirs)
+    ctx = context(dset)
+    return jinja.render(ctx["detail_template"], ctx, template_dirs)
 
 
 def render(dset: DescriptorSet, template_dirs: jinja.TemplateDirs = ()) -> str:

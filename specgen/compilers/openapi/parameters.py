@@ -4,6 +4,7 @@ method's parameters merged over its requests."""
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import Any
 
 from specgen.compilers.openapi.regex import Untranslatable, can_match_char, go_to_ecma
@@ -105,6 +106,16 @@ def parameter(template: CompiledPath, where: str, p: ParameterDescriptor) -> dic
     return obj
 
 
+def path_aliases(template: CompiledPath, request: RequestDescriptor) -> dict[str, str]:
+    """A path parameter descriptor whose name is no variable of the template, when exactly one
+    variable is left undescribed, describes that variable (v2.0.0 describes ``{reference}`` as
+    ``tag``): descriptor name → variable."""
+    names = [p.name for p in request.path_parameters or ()]
+    strays = [n for n in names if n not in template.variables]
+    missing = [v for v in template.variables if v not in names]
+    return {strays[0]: missing[0]} if len(strays) == 1 and len(missing) == 1 else {}
+
+
 def parameters(
     route_name: str,
     template: CompiledPath,
@@ -118,10 +129,15 @@ def parameters(
         merged[("path", name)] = {}
     for request in requests:
         mine: dict[Key, dict[str, Any]] = {}
+        alias = path_aliases(template, request)
         for where, attr in LOCATIONS:
             for p in getattr(request, attr) or ():
+                if where == "path" and p.name in alias:  # distribution v2.0.0: {reference} described as `tag`
+                    p = replace(p, name=alias[p.name])
                 key = (where, p.name.lower() if where == "header" else p.name)
                 mine[key] = parameter(template, where, p)
+                if where == "path" and p.name in alias.values():
+                    mine[key]["x-descriptor-name"] = next(k for k, v in alias.items() if v == p.name)
         own.append(mine)
         for key in mine:
             merged.setdefault(key, {})
