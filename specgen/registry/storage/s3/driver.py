@@ -27,6 +27,7 @@ from specgen.registry.storage.driver import (
     StorageDriver,
     UploadInfo,
 )
+from specgen.registry.storage.s3 import collect
 from specgen.registry.storage.s3.client import S3, is_missing
 from specgen.registry.storage.s3.config import check_bucket, parse
 from specgen.registry.storage.s3.keys import Keys, split_digest
@@ -108,7 +109,10 @@ class S3Driver(StorageDriver):
         await self.s3.put(self.keys.blob(digest), data)
 
     async def delete_blob(self, digest: str) -> bool:
-        return await self._delete(self.keys.blob(digest))
+        if not await self._delete(self.keys.blob(digest)):
+            return False
+        await self._delete(self.keys.touched(digest))
+        return True
 
     async def _delete(self, key: str) -> bool:
         if await self.s3.head(key) is None:
@@ -268,6 +272,25 @@ class S3Driver(StorageDriver):
 
     async def purge_uploads(self, older_than: float, now: float | None = None) -> int:
         return await self.sessions.purge(older_than, now)
+
+    # -- garbage collection (the protocol: ``specgen.registry.storage.s3.collect``) ----------------------
+    async def list_blobs(self) -> list[str]:
+        return await collect.list_blobs(self.s3, self.keys)
+
+    async def layers(self, name: str) -> list[str]:
+        return await collect.layers(self.s3, self.keys, name)
+
+    async def blob_modified(self, digest: str) -> float | None:
+        return await collect.modified(self.s3, self.keys, digest)
+
+    async def touch_blob(self, digest: str) -> bool:
+        return await collect.touch(self.s3, self.keys, digest)
+
+    async def collect_blob(self, digest: str, older_than: float) -> int | None:
+        found = await collect.collect(self.s3, self.keys, digest, older_than)
+        if found is not None:
+            self._manifests.pop(digest, None)  # a collected manifest's bytes are not served again
+        return found
 
 
 def _check(digest: str, data: bytes) -> None:
