@@ -1,6 +1,6 @@
 """``S3Driver``: the registry's storage in an S3 bucket (AWS, SeaweedFS, MinIO, ...), shared by any
 number of ``specgen serve`` nodes. Settings: ``specgen.registry.storage.s3.config``; layout:
-``keys``; upload sessions: ``uploads``.
+``keys``; upload sessions: ``uploads``; garbage collection (the claim protocol): ``collect``.
 
 Consistency: every object is written whole (S3 PUTs are atomic), a blob before the revision link
 that names it, a revision before the tags that point at it; so a reader on any node sees either
