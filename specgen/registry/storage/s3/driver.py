@@ -147,9 +147,14 @@ class S3Driver(StorageDriver):
         return await self.s3.exists(self.keys.marker(name))
 
     async def repositories(self, last: str | None = None, limit: int | None = None) -> list[str]:
+        # every marker, sorted here: names hold "/", and SeaweedFS lists a bucket folder by folder
+        # (``a/x/c`` before ``a/x-y``) and skips all of ``a/x/...`` after StartAfter ``a/x``, so
+        # neither its order nor its StartAfter is the API's lexical order (AWS S3's would be)
         base = self.keys.catalog
-        keys = await self.s3.keys(base, start_after=base + last if last else None, limit=limit)
-        return [k[len(base) :] for k in keys]
+        names = sorted(k[len(base) :] for k in await self.s3.keys(base))  # code points: UTF-8 byte order
+        if last:
+            names = [n for n in names if n > last]
+        return names if limit is None else names[:limit]
 
     # -- manifests --------------------------------------------------------------------------------
     async def put_manifest(

@@ -17,7 +17,8 @@ Layout (distribution's, with flat keys where listing order matters)::
 
 Tags and catalog markers are whole keys under one prefix, so S3's listing order (UTF-8 byte order,
 which is code point order) is the order the API promises, and ``StartAfter``/``MaxKeys`` paginate
-it directly: a ``tags/<tag>/current/link`` layout would list ``a-b/`` before ``a/``.
+it directly: a ``tags/<tag>/current/link`` layout would list ``a-b/`` before ``a/``. (Repository
+names hold ``/``, which SeaweedFS lists folder by folder: the driver sorts the catalog itself.)
 """
 
 from __future__ import annotations
