@@ -144,6 +144,21 @@ def test_bucket_layout(driver):
                          "repositories/lib/app/_manifests/tags/v1"}
 
 
+def test_catalog_after_a_name_that_is_a_prefix_of_others(driver):
+    """``last=a/x`` must list ``a/x/...`` next (they sort right after it): SeaweedFS's StartAfter
+    skips a whole "folder" it names, so the driver asks for what is under it apart."""
+    async def scenario():
+        for repo in ["a/x/c-0", "a/x/c-1", "a/x-y", "b/y"]:
+            await driver.link_blob(repo, digest(b"x"))
+        assert await driver.repositories() == ["a/x-y", "a/x/c-0", "a/x/c-1", "b/y"]
+        assert await driver.repositories("a/x", 2) == ["a/x-y", "a/x/c-0"]
+        assert await driver.repositories("a/x-y", 1) == ["a/x/c-0"]
+        assert await driver.repositories("a", 3) == ["a/x-y", "a/x/c-0", "a/x/c-1"]
+        assert await driver.repositories("a/x/c-0") == ["a/x/c-1", "b/y"]
+
+    run(scenario())
+
+
 def test_lost_tail_makes_the_session_unknown(driver):
     async def go():
         info = await driver.create_upload("r")

@@ -223,7 +223,11 @@ class S3:
             if self.fast:
                 resp = await self.request("HEAD", key)
                 resp.release()
-                return {"ContentLength": int(resp.headers.get("Content-Length", 0)), "ETag": resp.headers.get("ETag")}
+                return {
+                    "ContentLength": int(resp.headers.get("Content-Length", 0)),
+                    "ETag": resp.headers.get("ETag"),
+                    "LastModified": _http_date(resp.headers.get("Last-Modified")),
+                }
             return await self.call("head_object", Key=key)
         except ClientError as exc:
             if is_missing(exc):
@@ -277,6 +281,22 @@ class S3:
                 return out
             params.pop("StartAfter", None)
             params["ContinuationToken"] = token
+
+
+def _http_date(value: str | None) -> Any:
+    """A ``Last-Modified`` header as an aware datetime (as botocore gives it), or None."""
+    import email.utils
+
+    try:
+        return email.utils.parsedate_to_datetime(value) if value else None
+    except (TypeError, ValueError):
+        return None
+
+
+def modified_at(head: dict | None) -> float | None:
+    """The ``LastModified`` of a ``head`` answer as Unix time (the store's clock), or None."""
+    when = (head or {}).get("LastModified")
+    return None if when is None else float(when.timestamp())
 
 
 def _xml_code(body: str) -> str:

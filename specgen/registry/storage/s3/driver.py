@@ -1,6 +1,6 @@
 """``S3Driver``: the registry's storage in an S3 bucket (AWS, SeaweedFS, MinIO, ...), shared by any
 number of ``specgen serve`` nodes. Settings: ``specgen.registry.storage.s3.config``; layout:
-``keys``; upload sessions: ``uploads``.
+``keys``; upload sessions: ``uploads``; garbage collection (the claim protocol): ``collect``.
 
 Consistency: every object is written whole (S3 PUTs are atomic), a blob before the revision link
 that names it, a revision before the tags that point at it; so a reader on any node sees either
@@ -27,6 +27,7 @@ from specgen.registry.storage.driver import (
     StorageDriver,
     UploadInfo,
 )
+from specgen.registry.storage.s3 import collect
 from specgen.registry.storage.s3.client import S3, is_missing
 from specgen.registry.storage.s3.config import check_bucket, parse
 from specgen.registry.storage.s3.keys import Keys, split_digest
@@ -108,7 +109,10 @@ class S3Driver(StorageDriver):
         await self.s3.put(self.keys.blob(digest), data)
 
     async def delete_blob(self, digest: str) -> bool:
-        return await self._delete(self.keys.blob(digest))
+        if not await self._delete(self.keys.blob(digest)):
+            return False
+        await self._delete(self.keys.touched(digest))
+        return True
 
     async def _delete(self, key: str) -> bool:
         if await self.s3.head(key) is None:
@@ -143,9 +147,14 @@ class S3Driver(StorageDriver):
         return await self.s3.exists(self.keys.marker(name))
 
     async def repositories(self, last: str | None = None, limit: int | None = None) -> list[str]:
+        # every marker, sorted here: names hold "/", and SeaweedFS lists a bucket folder by folder
+        # (``a/x/c`` before ``a/x-y``) and skips all of ``a/x/...`` after StartAfter ``a/x``, so
+        # neither its order nor its StartAfter is the API's lexical order (AWS S3's would be)
         base = self.keys.catalog
-        keys = await self.s3.keys(base, start_after=base + last if last else None, limit=limit)
-        return [k[len(base) :] for k in keys]
+        names = sorted(k[len(base) :] for k in await self.s3.keys(base))  # code points: UTF-8 byte order
+        if last:
+            names = [n for n in names if n > last]
+        return names if limit is None else names[:limit]
 
     # -- manifests --------------------------------------------------------------------------------
     async def put_manifest(
@@ -268,6 +277,25 @@ class S3Driver(StorageDriver):
 
     async def purge_uploads(self, older_than: float, now: float | None = None) -> int:
         return await self.sessions.purge(older_than, now)
+
+    # -- garbage collection (the protocol: ``specgen.registry.storage.s3.collect``) ----------------------
+    async def list_blobs(self) -> list[str]:
+        return await collect.list_blobs(self.s3, self.keys)
+
+    async def layers(self, name: str) -> list[str]:
+        return await collect.layers(self.s3, self.keys, name)
+
+    async def blob_modified(self, digest: str) -> float | None:
+        return await collect.modified(self.s3, self.keys, digest)
+
+    async def touch_blob(self, digest: str) -> bool:
+        return await collect.touch(self.s3, self.keys, digest)
+
+    async def collect_blob(self, digest: str, older_than: float) -> int | None:
+        found = await collect.collect(self.s3, self.keys, digest, older_than)
+        if found is not None:
+            self._manifests.pop(digest, None)  # a collected manifest's bytes are not served again
+        return found
 
 
 def _check(digest: str, data: bytes) -> None:

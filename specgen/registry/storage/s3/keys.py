@@ -3,6 +3,8 @@
 Layout (distribution's, with flat keys where listing order matters)::
 
     blobs/<alg>/<hex[:2]>/<hex>/data                              every blob (and manifest) once
+    blobs/<alg>/<hex[:2]>/<hex>/touched                           last use by a push (empty; gc: ``collect``)
+    blobs/<alg>/<hex[:2]>/<hex>/gc                                a collector's claim (created If-None-Match)
     repositories/<name>/_layers/<alg>/<hex>/link                    blob linked into a repository
     repositories/<name>/_manifests/revisions/<alg>/<hex>/link       manifest revision (body: media type)
     repositories/<name>/_manifests/tags/<tag>                       tag (body: digest)
@@ -15,7 +17,8 @@ Layout (distribution's, with flat keys where listing order matters)::
 
 Tags and catalog markers are whole keys under one prefix, so S3's listing order (UTF-8 byte order,
 which is code point order) is the order the API promises, and ``StartAfter``/``MaxKeys`` paginate
-it directly: a ``tags/<tag>/current/link`` layout would list ``a-b/`` before ``a/``.
+it directly: a ``tags/<tag>/current/link`` layout would list ``a-b/`` before ``a/``. (Repository
+names hold ``/``, which SeaweedFS lists folder by folder: the driver sorts the catalog itself.)
 """
 
 from __future__ import annotations
@@ -50,10 +53,23 @@ class Keys:
         self.catalog = self.prefix + "_catalog/"
         self.uploads = self.prefix + "_uploads/"
         self.repositories = self.prefix + "repositories/"
+        self.blobs = self.prefix + "blobs/"
+
+    def blob_dir(self, digest: str) -> str:
+        alg, hexd = split_digest(digest)
+        return f"{self.blobs}{alg}/{hexd[:2]}/{hexd}/"
 
     def blob(self, digest: str) -> str:
-        alg, hexd = split_digest(digest)
-        return f"{self.prefix}blobs/{alg}/{hexd[:2]}/{hexd}/data"
+        return self.blob_dir(digest) + "data"
+
+    def touched(self, digest: str) -> str:
+        return self.blob_dir(digest) + "touched"
+
+    def claim(self, digest: str) -> str:
+        return self.blob_dir(digest) + "gc"
+
+    def layers(self, name: str) -> str:
+        return f"{self.repo(name)}_layers/"
 
     def repo(self, name: str) -> str:
         # names follow the reference grammar, whose components never start with "." or "_"
@@ -67,7 +83,7 @@ class Keys:
 
     def layer_link(self, name: str, digest: str) -> str:
         alg, hexd = split_digest(digest)
-        return f"{self.repo(name)}_layers/{alg}/{hexd}/link"
+        return f"{self.layers(name)}{alg}/{hexd}/link"
 
     def revisions(self, name: str) -> str:
         return f"{self.repo(name)}_manifests/revisions/"
