@@ -28,7 +28,7 @@ import httpx
 from specgen.client.connection import Connection
 from specgen.client.errors import ClientError, DigestMismatch, raise_for
 from specgen.client.runtime import Progress, TransportError
-from specgen.client.wire import Body, FileSlice, Wire, WireResponse
+from specgen.client.wire import Body, FileSlice, Relay, Wire, WireResponse
 from specgen.distribution.digest import algorithm_of, hasher
 
 #: receive buffers of a pull: how many, and how large (peak memory ~ BUFFERS x BUFFER)
@@ -259,6 +259,40 @@ class Streams:
                 first = have
         raise TransportError(f"upload chunk at {offset} failed {ATTEMPTS} times")
 
+    def relay(
+        self, src: Streams, src_repo: str, repo: str, digest: str, size: int, progress: Progress | None = None
+    ) -> None:
+        """Stream blob ``digest`` from ``src`` (another registry) into ``repo`` here: its GET body
+        is the body of our closing PUT, so it never lands on disk; this registry checks the
+        digest. A broken relay starts over (new GET, new upload)."""
+        wire, src_wire = self.wire, src.wire
+        assert wire is not None and src_wire is not None
+        error: Exception | None = None
+        for _ in range(ATTEMPTS):
+            try:
+                start = wire.request("POST", f"/v2/{repo}/blobs/uploads/")
+                self._check(start, (202,), f"starting an upload to {repo}")
+                start.read()
+                location = self._location(start)
+                got = src_wire.get_following(f"/v2/{src_repo}/blobs/{digest}")
+                src._check(got, (200,), f"pulling {src_repo}@{digest}")
+                length = got.length if got.length is not None else size
+                report = _reporter(progress, length)
+                resp = wire.request(
+                    "PUT",
+                    _with_digest(location, digest),
+                    headers={"Content-Type": "application/octet-stream"},
+                    body=Relay(got, length),
+                    progress=report,
+                )
+                got.close()
+                self._check(resp, (201,), f"pushing {digest} to {repo}")
+                resp.read()
+                return
+            except TransportError as exc:
+                error = exc
+        raise ClientError(f"relay of {digest} to {repo} failed {ATTEMPTS} times: {error}") from error
+
     # -- pull ------------------------------------------------------------------------------------
 
     def pull_to_path(
@@ -342,6 +376,10 @@ class Streams:
         with open(partial, "ab" if have else "wb") as out:
             done = have + _pipe(resp, out, h, report)
         return done, h
+
+
+def _reporter(progress: Progress | None, total: int | None) -> Callable[[int], None] | None:
+    return None if progress is None else (lambda n: progress(n, total))
 
 
 def _pipe(resp: WireResponse, out: IO[bytes], h: Any, report: Callable[[int], None]) -> int:

@@ -32,6 +32,8 @@ RECV_SIZE = 1 << 20
 _MAX_HEADER = 64 << 10
 #: bytes per sendfile/sendall call of a body: progress is reported after each
 SEND_STEP = 16 << 20
+#: buffer of a relay from one registry's response into another's request
+RELAY_BUFFER = 4 << 20
 
 
 @dataclass(frozen=True)
@@ -43,7 +45,16 @@ class FileSlice:
     count: int
 
 
-Body = bytes | bytearray | memoryview | FileSlice | None
+@dataclass(frozen=True)
+class Relay:
+    """``count`` bytes read from ``source`` (anything with ``readinto``, e.g. another registry's
+    ``WireResponse``) as a request body. It can be sent once only: no retry replays it."""
+
+    source: Any
+    count: int
+
+
+Body = bytes | bytearray | memoryview | FileSlice | Relay | None
 
 
 class _Conn:
@@ -270,7 +281,7 @@ class Wire:
         key = (scheme, parts.hostname or "", port)
         target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
         host = parts.netloc.rpartition("@")[2]
-        size = body.count if isinstance(body, FileSlice) else len(body) if body is not None else 0
+        size = body.count if isinstance(body, (FileSlice, Relay)) else len(body) if body is not None else 0
         lines = [f"{method} {target} HTTP/1.1", f"Host: {host}", "User-Agent: specgen-client"]
         lines += [f"{k}: {v}" for k, v in headers.items()]
         if body is not None or method in ("PUT", "POST", "PATCH"):
@@ -283,7 +294,7 @@ class Wire:
                 return WireResponse(conn, self, method)
             except (OSError, ConnectionError) as exc:
                 conn.close()
-                if conn.reused and attempt == 0:
+                if conn.reused and attempt == 0 and not isinstance(body, Relay):
                     continue  # stale keep-alive connection: once more on a fresh one
                 raise TransportError(f"{method} {url}: connection failed: {exc!r}", cause=exc, sent=True) from exc
         raise AssertionError("unreachable")
@@ -293,6 +304,10 @@ class Wire:
         """The head, then the body: a file slice with sendfile, bytes with sendall, in steps of
         ``SEND_STEP`` so progress is reported while it goes."""
         sock = conn.sock
+        if isinstance(body, Relay):
+            sock.sendall(head)
+            Wire._relay(sock, body, progress)
+            return
         if body is None or (not isinstance(body, FileSlice) and len(body) <= 65536):
             sock.sendall(head + bytes(body or b""))
             if progress is not None and body:
@@ -316,6 +331,19 @@ class Wire:
             if progress is not None:
                 progress(sent)
 
+    @staticmethod
+    def _relay(sock: socket.socket, body: Relay, progress: Callable[[int], None] | None) -> None:
+        view = memoryview(bytearray(min(RELAY_BUFFER, max(body.count, 1))))
+        sent = 0
+        while sent < body.count:
+            n = body.source.readinto(view[: body.count - sent])
+            if not n:
+                raise ConnectionError(f"the source ended after {sent} of {body.count} bytes")
+            sock.sendall(view[:n])
+            sent += n
+            if progress is not None:
+                progress(sent)
+
     def request(
         self,
         method: str,
@@ -335,6 +363,8 @@ class Wire:
             if authorize:
                 hdrs.update({k: v for k, v in self.transport.auth.headers().items() if k not in hdrs})
             resp = self.exchange(method, url, hdrs, body, progress)
+            if isinstance(body, Relay):
+                return resp  # sent once: the caller starts the relay over if it must
             if resp.status == 401 and authorize and auth_tries < 2:
                 resp.read()
                 if self.transport.auth.handle_401(resp.httpx_response(), self.transport.http, hdrs.get("Authorization")):
