@@ -15,6 +15,7 @@ is continued with ``Range`` from what the partial file holds, in this call or a 
 
 from __future__ import annotations
 
+import mmap
 import os
 import queue
 import re
@@ -26,7 +27,7 @@ from typing import IO, Any
 import httpx
 
 from specgen.client.connection import Connection
-from specgen.client.errors import ClientError, DigestMismatch, raise_for
+from specgen.client.errors import APIError, ClientError, DigestMismatch, raise_for
 from specgen.client.runtime import Progress, TransportError
 from specgen.client.wire import Body, FileSlice, Relay, Wire, WireResponse
 from specgen.distribution.digest import algorithm_of, hasher
@@ -36,6 +37,8 @@ from specgen.distribution.digest import algorithm_of, hasher
 #: byte is touched three times, by recv, sha256 and write, and small buffers stay in cache)
 BUFFERS = 8
 BUFFER = 512 << 10
+#: bytes per sha256 update when hashing a mapped file
+HASH_STEP = 1 << 20
 #: how many times one blob transfer is started over or continued after a broken connection
 ATTEMPTS = 4
 PARTIAL = ".partial"
@@ -88,6 +91,8 @@ class Payload:
             return
         assert self.file is not None
         fd = self.file.fileno()
+        if self.size and self._hash_mapped(fd, h):
+            return
         view = memoryview(bytearray(BUFFER))
         pos, end = self.offset, self.offset + self.size
         while pos < end:
@@ -96,6 +101,24 @@ class Payload:
                 raise ClientError(f"the file ended {end - pos} bytes early while hashing it")
             h.update(view[:n])
             pos += n
+
+    def _hash_mapped(self, fd: int, h: Any) -> bool:
+        """Hash straight from the page cache through mmap (no copy into a buffer); False when the
+        file cannot be mapped (a pipe, a special file)."""
+        try:
+            mapped = mmap.mmap(fd, 0, prot=mmap.PROT_READ)
+        except (OSError, ValueError):
+            return False
+        with mapped:
+            if len(mapped) < self.offset + self.size:
+                raise ClientError(f"the file is shorter than the {self.size} bytes being sent")
+            view = memoryview(mapped)
+            try:
+                for i in range(self.offset, self.offset + self.size, HASH_STEP):
+                    h.update(view[i : min(i + HASH_STEP, self.offset + self.size)])
+            finally:
+                view.release()
+        return True
 
 
 class _Background:
@@ -231,7 +254,8 @@ class Streams:
         def moved(n: int) -> None:
             report(first - offset + n)
 
-        for _ in range(ATTEMPTS):
+        broken: Exception | None = None
+        for attempt in range(ATTEMPTS):
             try:
                 resp = wire.request(
                     "PATCH",
@@ -246,20 +270,27 @@ class Streams:
                 self._check(resp, (202, 204), "uploading a chunk")
                 resp.read()
                 return self._location(resp, location)
-            except TransportError:
-                status = wire.request("GET", location)
-                if status.status not in (204, 200):
-                    status.read()
+            except TransportError as exc:
+                broken = exc
+            except APIError as exc:
+                # right after a break the registry may still hold the upload for the request that
+                # broke ("in use", a range it has not applied yet): wait and ask again
+                if broken is None or exc.status not in (400, 409, 416):
                     raise
-                status.read()
-                location = self._location(status, location)
-                have = range_end(status.header("range"))
-                if have is None or not offset <= have <= end:
-                    raise
-                if have == end:
-                    return location
-                first = have
-        raise TransportError(f"upload chunk at {offset} failed {ATTEMPTS} times")
+            transport = self.conn.transport
+            transport._sleep(transport._delay(attempt))
+            status = wire.request("GET", location)
+            status.read()
+            if status.status not in (204, 200):
+                raise TransportError(f"upload status after a break: HTTP {status.status}") from broken
+            location = self._location(status, location)
+            have = range_end(status.header("range"))
+            if have is None or not offset <= have <= end:
+                raise TransportError(f"the registry holds {have} bytes, we sent from {offset}") from broken
+            if have == end:
+                return location
+            first = have
+        raise TransportError(f"upload chunk at {offset} failed {ATTEMPTS} times") from broken
 
     def relay(
         self, src: Streams, src_repo: str, repo: str, digest: str, size: int, progress: Progress | None = None

@@ -15,6 +15,7 @@ with the new credentials).
 
 from __future__ import annotations
 
+import select
 import socket
 import ssl
 import threading
@@ -99,6 +100,15 @@ class _Conn:
             self.sock.close()
         except OSError:
             pass
+
+
+def _dropped(sock: socket.socket) -> bool:
+    """An idle connection is readable only when the server closed it (or sent garbage)."""
+    try:
+        readable, _, _ = select.select([sock], [], [], 0)
+    except (OSError, ValueError):
+        return True
+    return bool(readable)
 
 
 class WireResponse:
@@ -238,12 +248,17 @@ class Wire:
         return self._ssl
 
     def _get(self, key: tuple[str, str, int]) -> _Conn:
-        with self._lock:
-            idle = self._idle.get(key)
-            if idle:
-                conn = idle.pop()
-                conn.reused = True
-                return conn
+        while True:
+            with self._lock:
+                idle = self._idle.get(key)
+                conn = idle.pop() if idle else None
+            if conn is None:
+                break
+            if _dropped(conn.sock):  # the server closed it while it was idle
+                conn.close()
+                continue
+            conn.reused = True
+            return conn
         scheme, host, port = key
         try:
             sock = socket.create_connection((host, port), timeout=self.transport.connect_timeout)
@@ -294,8 +309,9 @@ class Wire:
                 return WireResponse(conn, self, method)
             except (OSError, ConnectionError) as exc:
                 conn.close()
-                if conn.reused and attempt == 0 and not isinstance(body, Relay):
-                    continue  # stale keep-alive connection: once more on a fresh one
+                if conn.reused and attempt == 0 and size <= 65536 and not isinstance(body, Relay):
+                    continue  # closed by the server as we reused it: a small request goes again
+                    # (a large body may have been partly applied: the caller asks the registry)
                 raise TransportError(f"{method} {url}: connection failed: {exc!r}", cause=exc, sent=True) from exc
         raise AssertionError("unreachable")
 
