@@ -101,7 +101,7 @@ class Uploader:
             if progress is not None:
                 progress(payload.size, payload.size)
             return digest
-        return self.streams.push(
+        pushed = self.streams.push(
             name,
             payload,
             digest=digest,
@@ -109,6 +109,9 @@ class Uploader:
             progress=progress,
             chunk_size=chunk_size or self.wire_chunk_size,
         )
+        if payload.file is not None:  # as if read: the file stands at its end, as the httpx path leaves it
+            payload.file.seek(payload.offset + payload.size)
+        return pushed
 
     def _push_once(
         self,
