@@ -152,3 +152,44 @@ def test_mock_transports_keep_the_httpx_path():
         assert reg.transport.wire is not None
         reg.transport.http = httpx.Client(transport=httpx.MockTransport(handler))
         assert reg.transport.wire is None
+
+
+def test_a_recorded_upload_is_continued_by_a_later_client(registry, tmp_path):
+    """An upload a first process opened and fed 10 MiB of, then died, is finished by the next."""
+    from specgen.client.sessions import UploadSessions
+    from specgen.client.wire import FileSlice
+
+    data = os.urandom(24 << 20)
+    (tmp_path / "blob").write_bytes(data)
+    digest = "sha256:" + hashlib.sha256(data).hexdigest()
+    sessions = UploadSessions(tmp_path / "sessions.json")
+    with RegistryClient(registry) as first, open(tmp_path / "blob", "rb") as f:
+        wire = first.transport.wire
+        start = wire.request("POST", "/v2/wire/sessions/blobs/uploads/")
+        start.read()
+        patch = wire.request("PATCH", start.header("location"), headers={"Content-Range": f"0-{(10 << 20) - 1}"},
+                             body=FileSlice(f, 0, 10 << 20))
+        patch.read()
+        assert patch.status == 202
+        sessions.put(UploadSessions.key(registry, "wire/sessions", digest), patch.header("location"))
+    seen: list[int] = []
+    with RegistryClient(registry, upload_sessions=tmp_path / "sessions.json") as later:
+        assert later.push_blob("wire/sessions", tmp_path / "blob", digest=digest,
+                               progress=lambda d, t: seen.append(d)) == digest
+        assert seen[0] > 10 << 20 and seen[-1] == len(data)  # only the rest was sent
+        assert later.blob_exists("wire/sessions", digest) == len(data)
+    assert sessions._load() == {}
+
+
+def test_a_stale_recorded_upload_is_dropped(registry, tmp_path):
+    from specgen.client.sessions import UploadSessions
+
+    data = os.urandom(9 << 20)
+    digest = "sha256:" + hashlib.sha256(data).hexdigest()
+    sessions = UploadSessions(tmp_path / "sessions.json")
+    sessions.put(UploadSessions.key(registry, "wire/stale-session", digest),
+                 f"{registry}/v2/wire/stale-session/blobs/uploads/no-such-upload")
+    with RegistryClient(registry, upload_sessions=sessions) as reg:
+        assert reg.push_blob("wire/stale-session", data, digest=digest) == digest
+        assert reg.blob_exists("wire/stale-session", digest) == len(data)
+    assert sessions._load() == {}

@@ -21,6 +21,7 @@ from specgen.client.connection import DEFAULT_SETS, Connection, generated_client
 from specgen.client.listings import Listings
 from specgen.client.manifests import Manifest, Manifests
 from specgen.client.runtime import Progress, Transport
+from specgen.client.sessions import UploadSessions
 from specgen.client.source import Source
 from specgen.client.uploads import Uploader
 from specgen.distribution.mediatypes import (  # noqa: F401  (part of this module's API)
@@ -47,7 +48,9 @@ class RegistryClient:
     socket path (``specgen.client.streams``): one PUT when the digest is known, else one PATCH
     hashed on the way, or PATCHes of ``chunk_size`` bytes when it is given; larger iterables in
     PATCH chunks of ``chunk_size`` (default 8 MiB). A broken PATCH is resumed from the registry's
-    upload status.
+    upload status. With ``upload_sessions`` (a file), uploads of blobs whose digest is known are
+    recorded there, and a push of the same blob by a later process continues where the registry
+    stopped.
     """
 
     def __init__(
@@ -63,6 +66,7 @@ class RegistryClient:
         chunk_size: int | None = None,
         monolithic_threshold: int = 8 << 20,
         transport: Transport | None = None,
+        upload_sessions: str | os.PathLike[str] | UploadSessions | None = None,
         **transport_options: Any,
     ) -> None:
         module = generated_client(set)
@@ -83,6 +87,9 @@ class RegistryClient:
             chunk_size=chunk_size or DEFAULT_CHUNK,
             monolithic_threshold=monolithic_threshold,
             wire_chunk_size=chunk_size,
+            sessions=upload_sessions
+            if isinstance(upload_sessions, UploadSessions) or upload_sessions is None
+            else UploadSessions(upload_sessions),
         )
         self.manifests = Manifests(self.connection)
         self.listings = Listings(self.connection)

@@ -29,6 +29,7 @@ import httpx
 from specgen.client.connection import Connection
 from specgen.client.errors import APIError, ClientError, DigestMismatch, raise_for
 from specgen.client.runtime import Progress, TransportError
+from specgen.client.sessions import UploadSessions
 from specgen.client.wire import Body, FileSlice, Relay, Wire, WireResponse
 from specgen.distribution.digest import algorithm_of, hasher
 
@@ -184,20 +185,64 @@ class Streams:
         algorithm: str = "sha256",
         progress: Progress | None = None,
         chunk_size: int | None = None,
+        sessions: UploadSessions | None = None,
     ) -> str:
-        """Upload ``payload`` as a blob of ``name``; returns its digest (see the module doc)."""
+        """Upload ``payload`` as a blob of ``name``; returns its digest (see the module doc).
+
+        With ``sessions`` and a known ``digest``, the upload is recorded there while it goes (in
+        PATCHes, so the registry keeps what arrived) and a recorded one is continued.
+        """
         wire = self.wire
         assert wire is not None
         hashing = None if digest is not None else _Background(lambda: payload.digest(algorithm))
+        key = None
+        if sessions is not None and digest is not None:
+            key = UploadSessions.key(self.conn.transport.base_url, name, digest)
         error: Exception | None = None
         for _ in range(ATTEMPTS):
             try:
-                return self._push_once(wire, name, payload, digest, hashing, progress, chunk_size)
+                if key is not None and sessions is not None:
+                    done = self._continue(wire, name, payload, digest, progress, sessions, key)
+                    if done is not None:
+                        return done
+                return self._push_once(wire, name, payload, digest, hashing, progress, chunk_size, sessions, key)
             except TransportError as exc:
                 error = exc  # start over with a new upload session
         if hashing is not None:
             hashing.result()
         raise ClientError(f"upload to {name} failed {ATTEMPTS} times: {error}") from error
+
+    def _continue(
+        self,
+        wire: Wire,
+        name: str,
+        payload: Payload,
+        digest: str | None,
+        progress: Progress | None,
+        sessions: UploadSessions,
+        key: str,
+    ) -> str | None:
+        """Finish the recorded upload of this blob, if the registry still has it; else ``None``."""
+        location = sessions.get(key)
+        if location is None or digest is None:
+            return None
+        status = wire.request("GET", location)
+        status.read()
+        have = range_end(status.header("range")) if status.status in (200, 204) else None
+        if have is None or not 0 <= have <= payload.size:
+            sessions.drop(key)
+            return None
+        location = self._location(status, location)
+        if have < payload.size:
+            location = self._patch(
+                wire, location, payload, have, payload.size,
+                lambda n: progress(have + n, payload.size) if progress is not None else None,
+            )
+        resp = wire.request("PUT", _with_digest(location, digest), body=b"")
+        self._check(resp, (201,), f"completing the upload of {digest} to {name}")
+        resp.read()
+        sessions.drop(key)
+        return digest
 
     def _push_once(
         self,
@@ -208,6 +253,8 @@ class Streams:
         hashing: _Background | None,
         progress: Progress | None,
         chunk_size: int | None,
+        sessions: UploadSessions | None = None,
+        key: str | None = None,
     ) -> str:
         start = wire.request("POST", f"/v2/{name}/blobs/uploads/")
         self._check(start, (202,), f"starting an upload to {name}")
@@ -215,12 +262,14 @@ class Streams:
         location = self._location(start)
         size = payload.size
         sent_before = 0
+        if sessions is not None and key is not None:
+            sessions.put(key, location)
 
         def report(n: int) -> None:
             if progress is not None:
                 progress(sent_before + n, size)
 
-        if digest is not None and (chunk_size is None or size <= chunk_size):
+        if digest is not None and key is None and (chunk_size is None or size <= chunk_size):
             resp = wire.request(
                 "PUT",
                 _with_digest(location, digest),
@@ -237,11 +286,15 @@ class Streams:
             end = min(offset + step, size)
             sent_before = offset
             location = self._patch(wire, location, payload, offset, end, report)
+            if sessions is not None and key is not None:
+                sessions.put(key, location)
             offset = end
         final = digest if digest is not None else hashing.result() if hashing else ""
         resp = wire.request("PUT", _with_digest(location, final), body=b"")
         self._check(resp, (201,), f"completing the upload of {final} to {name}")
         resp.read()
+        if sessions is not None and key is not None:
+            sessions.drop(key)
         return final
 
     def _patch(

@@ -10,6 +10,7 @@ from specgen.client.blobs import Blobs
 from specgen.client.connection import Connection, upload_id
 from specgen.client.errors import APIError, ClientError
 from specgen.client.runtime import Progress, TransportError
+from specgen.client.sessions import UploadSessions
 from specgen.client.source import Reader, Source
 from specgen.client.streams import Payload, Streams, range_end  # noqa: F401  (range_end: API of old)
 from specgen.distribution.digest import algorithm_of, digest_of, hasher
@@ -34,6 +35,7 @@ class Uploader:
         chunk_size: int,
         monolithic_threshold: int,
         wire_chunk_size: int | None = None,
+        sessions: UploadSessions | None = None,
     ) -> None:
         self.conn = conn
         self.blobs = blobs
@@ -43,6 +45,9 @@ class Uploader:
         #: which measured fastest; see docs/client.md)
         self.wire_chunk_size = wire_chunk_size
         self.streams = Streams(conn)
+        #: where uploads of blobs with a known digest are recorded, to be continued by a later
+        #: process (``specgen.client.sessions``); None: not recorded
+        self.sessions = sessions
 
     def push(
         self,
@@ -108,6 +113,7 @@ class Uploader:
             algorithm=algorithm,
             progress=progress,
             chunk_size=chunk_size or self.wire_chunk_size,
+            sessions=self.sessions,
         )
         if payload.file is not None:  # as if read: the file stands at its end, as the httpx path leaves it
             payload.file.seek(payload.offset + payload.size)

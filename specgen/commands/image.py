@@ -91,6 +91,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         a.add_argument("--dest-user", help="user name for the destination registry")
         a.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
         a.add_argument("--insecure", action="store_true", help="do not verify TLS certificates")
+        a.add_argument("--sessions", metavar="FILE",
+                       help="record blob uploads in FILE, so a push cut off midway continues there next time")
         a.add_argument("--quiet", "-q", action="store_true", help="no progress bars, even on a terminal")
         a.set_defaults(func=run, kinds={"push": ("oci", "registry"), "pull": ("registry", "oci")}.get(name))
 
@@ -121,6 +123,7 @@ def run(args: argparse.Namespace) -> int:
             username=user,
             password=_password(args, side, stdin_password) if user else None,
             verify=not args.insecure,
+            upload_sessions=args.sessions,
         )
         clients.append(client)
         return RegistryStore(client, loc.path)
