@@ -154,8 +154,14 @@ def test_mock_transports_keep_the_httpx_path():
         assert reg.transport.wire is None
 
 
-def test_a_recorded_upload_is_continued_by_a_later_client(registry, tmp_path):
+@pytest.fixture(params=["specgen", "docker-registry"])
+def either_registry(request, registry) -> str:
+    return registry if request.param == "specgen" else request.getfixturevalue("docker_registry")
+
+
+def test_a_recorded_upload_is_continued_by_a_later_client(either_registry, tmp_path):
     """An upload a first process opened and fed 10 MiB of, then died, is finished by the next."""
+    registry = either_registry
     from specgen.client.sessions import UploadSessions
     from specgen.client.wire import FileSlice
 
