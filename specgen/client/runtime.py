@@ -250,7 +250,7 @@ class Transport:
     def wire(self) -> Any:
         """The socket-level path for blob bodies (``specgen.client.wire.Wire``), or ``None`` when
         requests must go through ``http`` (one passed in or swapped, e.g. a mock transport)."""
-        if self.http is not self._made_http or not self._own_http:
+        if self.http is not self._made_http or not self._own_http or _proxied(self.base_url):
             return None
         if self._wire is None:
             from specgen.client.wire import Wire
@@ -343,6 +343,19 @@ class Transport:
                         f"{method} {request.url}: reading the response: {exc!r}", cause=exc, sent=True
                     ) from exc
             return response
+
+
+def _proxied(url: str) -> bool:
+    """Whether the environment routes ``url`` through a proxy (httpx follows it; the socket path
+    does not speak to proxies, so it steps aside)."""
+    import urllib.request
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    proxies = urllib.request.getproxies()
+    if not (proxies.get(parts.scheme) or proxies.get("all")):
+        return False
+    return not urllib.request.proxy_bypass(parts.hostname or "")
 
 
 class BaseClient:
