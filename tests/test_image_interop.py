@@ -243,3 +243,27 @@ def test_image_copy_through_bearer_tokens(token_registry, spec_url, tmp_path):  
         assert (tmp_path / "big").read_bytes() == big
         back = copy_image(RegistryStore(reg, "secure/image"), "v1", RegistryStore(ours, "from/token"))
         assert back.digest == layout.index_digest
+
+
+def test_command_takes_passwords_from_env_and_stdin(docker_registry_htpasswd, tmp_path, monkeypatch, capsys):
+    import io
+    import sys
+
+    from specgen.cli import main
+
+    url, user, password = docker_registry_htpasswd
+    layout = ocilayout.write_layout(tmp_path / "src", seed=41)
+    monkeypatch.delenv("SPECGEN_SRC_PASSWORD", raising=False)
+    monkeypatch.delenv("SPECGEN_DEST_PASSWORD", raising=False)
+    monkeypatch.setenv("SPECGEN_PASSWORD", password)
+    assert main(["image", "push", f"oci:{layout.path}:v1", f"{url}/auth/app:v1", "--user", user]) == 0
+    monkeypatch.delenv("SPECGEN_PASSWORD")
+    monkeypatch.setattr(sys, "stdin", io.StringIO(password + "\n"))
+    assert main(["image", "pull", f"{url}/auth/app:v1", f"oci:{tmp_path / 'out'}", "--user", user,
+                 "--password-stdin"]) == 0
+    assert _blobs_of(tmp_path / "out") == layout.blobs
+    capsys.readouterr()
+    monkeypatch.setenv("SPECGEN_PASSWORD", "wrong")
+    assert main(["image", "pull", f"{url}/auth/app:v1", f"oci:{tmp_path / 'denied'}", "--user", user]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "UNAUTHORIZED" in err.upper()
