@@ -9,8 +9,8 @@ touching nothing else there.
     python benchmarks/client.py [--size-mib 256] [--layers 10] [--layer-mib 24] [--runs 2]
                                 [--clients ours,dxf,oras,skopeo] [--no-write]
 
-Every transfer runs in a fresh child process (``--worker``); its peak RSS is the child's
-``ru_maxrss`` (from wait4), its time is measured inside the child around the transfer alone
+Every transfer runs in a fresh child process (``--worker``); its peak RSS is the VmHWM of the
+process that moves the bytes (the worker, or the skopeo it runs), its time is measured inside the child around the transfer alone
 (imports and connection setup excluded, but auth and existence checks included). Each run pushes
 into a new repository, so no client can skip a blob. Pulls are verified by each client as it
 verifies them (ours: sha256 while receiving, file renamed only once it matches; python-dxf:
@@ -230,15 +230,38 @@ def worker(argv: list[str]) -> None:
             args = ["copy", "--preserve-digests", "--dest-tls-verify=false", f"oci:{p}:v1", f"docker://{host}/{repo}:v1"]
         else:
             args = ["copy", "--preserve-digests", "--src-tls-verify=false", f"docker://{host}/{repo}:v1", f"oci:{p}:v1"]
-        subprocess.run([*cmd, *args], env=env, check=True, capture_output=True)
+        child_peak = run_watched([*cmd, *args], env)
     else:
         raise SystemExit(f"unknown client {client}")
     seconds = time.perf_counter() - t
-    import resource
+    # skopeo moves the bytes in a process of its own: its peak counts, not this wrapper's
+    peak = child_peak if client == "skopeo" else vm_hwm_mib(os.getpid())
+    print(json.dumps({"seconds": seconds, "peak_rss_mib": peak}))
 
-    # skopeo moves the bytes in a process of its own: its peak is that of our children
-    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    print(json.dumps({"seconds": seconds, "children_rss_mib": children}))
+
+def vm_hwm_mib(pid: int) -> float:
+    """The process's peak RSS (VmHWM: per address space, so it starts afresh at exec, unlike
+    ru_maxrss, which Linux carries over from the parent that forked)."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+def run_watched(argv: list[str], env: dict[str, str]) -> float:
+    """Run a command to its end, reading its VmHWM every 10 ms; returns the last (highest) one."""
+    proc = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    peak = 0.0
+    while proc.poll() is None:
+        peak = max(peak, vm_hwm_mib(proc.pid))
+        time.sleep(0.01)  # sampling interval; the process ends the loop
+    err = proc.stderr.read().decode() if proc.stderr else ""
+    if proc.returncode != 0:
+        raise RuntimeError(f"{' '.join(argv)} exited {proc.returncode}: {err[-2000:]}")
+    return peak
 
 
 def _layout_manifest(layout: Path) -> dict:
@@ -247,19 +270,15 @@ def _layout_manifest(layout: Path) -> dict:
 
 
 def run_worker(args: list[str]) -> tuple[float, float]:
-    """(seconds, peak RSS MiB of the child and its children) of one worker process."""
+    """(seconds, peak RSS MiB) of one worker process's transfer."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     proc = subprocess.Popen([sys.executable, __file__, "--worker", *args], stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, env=env)
-    out, err = proc.stdout.read(), proc.stderr.read()  # type: ignore[union-attr]
-    _, status, usage = os.wait4(proc.pid, 0)
-    proc.returncode = os.waitstatus_to_exitcode(status)
+    out, err = proc.communicate()
     if proc.returncode != 0:
         raise RuntimeError(f"worker {' '.join(args)} failed:\n{err.decode()[-3000:]}")
     answer = json.loads(out.decode().strip().splitlines()[-1])
-    # skopeo: the transfer runs in the skopeo process the worker started, so its peak counts
-    peak = answer["children_rss_mib"] if args[0] == "skopeo" else usage.ru_maxrss / 1024
-    return answer["seconds"], peak
+    return answer["seconds"], answer["peak_rss_mib"]
 
 
 # --- driver ----------------------------------------------------------------------------------------
@@ -336,6 +355,81 @@ def _remove(path: Path) -> None:
         path.unlink()
 
 
+def tune(args, url: str, tmp: Path) -> str:
+    """The measurements behind the client's choices, in this process: push as one PATCH, as
+    PATCHes of 16 / 64 MiB, as one PUT with the digest known, and through httpx (an iterable
+    source, 8 MiB PATCHes); pull with receive buffers of several sizes, and through httpx
+    (``iter_blob``). MiB/s and this process's CPU seconds per transfer, medians, variants
+    interleaved run by run."""
+    import resource
+
+    import specgen.client.streams as streams
+    from specgen.client import RegistryClient
+
+    def cpu() -> float:
+        r = resource.getrusage(resource.RUSAGE_SELF)
+        return r.ru_utime + r.ru_stime
+
+    blob = tmp / "tune.bin"
+    digest = random_file(blob, args.size_mib * MiB)
+    size = args.size_mib * MiB
+
+    def file_chunks():
+        with open(blob, "rb") as f:
+            while chunk := f.read(8 * MiB):
+                yield chunk
+
+    pushes = {
+        "one PATCH, hashed while sent": lambda reg, repo: reg.push_blob(repo, blob),
+        "PATCHes of 16 MiB": lambda reg, repo: reg.push_blob(repo, blob, chunk_size=16 * MiB),
+        "PATCHes of 64 MiB": lambda reg, repo: reg.push_blob(repo, blob, chunk_size=64 * MiB),
+        "one PUT, digest known (no client hashing)": lambda reg, repo: reg.push_blob(repo, blob, digest=digest),
+        "httpx path (iterable, 8 MiB PATCHes)": lambda reg, repo: reg.push_blob(repo, file_chunks()),
+    }
+    buffers = [(4, 4 * MiB), (4, MiB), (8, 512 << 10), (8, 256 << 10), (16, 128 << 10)]
+    out = tmp / "tune-out.bin"
+
+    def httpx_pull(reg) -> None:
+        with open(out, "wb") as f:
+            for piece in reg.iter_blob("tune/pull", digest, chunk_size=MiB):
+                f.write(piece)
+
+    rows: dict[str, list[tuple[float, float]]] = {}
+    repos = iter(range(1 << 30))  # a new repository for every push: nothing can be skipped
+    default = (streams.BUFFERS, streams.BUFFER)
+    with RegistryClient(url) as reg:
+        reg.push_blob("tune/pull", blob, digest=digest)
+        for run in range(args.runs):
+            for name, push in pushes.items():
+                sync()
+                c, t = cpu(), time.perf_counter()
+                push(reg, f"tune/push-{next(repos)}")
+                rows.setdefault(f"push: {name}", []).append((size / MiB / (time.perf_counter() - t), cpu() - c))
+            for count, each in buffers:
+                streams.BUFFERS, streams.BUFFER = count, each
+                c, t = cpu(), time.perf_counter()
+                reg.pull_blob_to("tune/pull", digest, out)
+                rows.setdefault(f"pull: {count} x {each >> 10} KiB buffers", []).append(
+                    (size / MiB / (time.perf_counter() - t), cpu() - c))
+            streams.BUFFERS, streams.BUFFER = default
+            c, t = cpu(), time.perf_counter()
+            httpx_pull(reg)
+            rows.setdefault("pull: httpx path (iter_blob, 1 MiB pieces)", []).append(
+                (size / MiB / (time.perf_counter() - t), cpu() - c))
+            print(f"tune run {run + 1}/{args.runs} done", file=sys.stderr, flush=True)
+    lines = [
+        f"Tuning ({args.size_mib} MiB blob, {args.runs} runs, medians; client CPU = user + system "
+        "seconds of the client process for one transfer):",
+        "",
+        "| variant | MiB/s | client CPU s |",
+        "|---|---:|---:|",
+    ]
+    for name, vals in rows.items():
+        lines.append(f"| {name} | {statistics.median(v for v, _ in vals):.0f} | "
+                     f"{statistics.median(c for _, c in vals):.2f} |")
+    return "\n".join(lines) + "\n"
+
+
 def report(results: dict, args, command: str, load_before: str) -> str:
     ops = ("push blob", "pull blob", "push image", "pull image")
     lines = [
@@ -369,6 +463,8 @@ def report(results: dict, args, command: str, load_before: str) -> str:
     if "ours" in args.clients and "dxf" in args.clients:
         lines.append("| ours / python-dxf (medians) | " + " | ".join(_ratio(results, op) for op in ops) + " |")
     lines.append("")
+    if args.tuning:
+        lines += [args.tuning]
     lines.append(END)
     return "\n".join(lines) + "\n"
 
@@ -407,6 +503,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--workers", type=int, default=None, help="passed to specgen serve --workers")
     p.add_argument("--tmp", default=None, help="directory for the files and the server's storage")
     p.add_argument("--no-write", action="store_true", help="print only; leave docs/benchmarks.md alone")
+    p.add_argument("--tune", action="store_true",
+                   help="also measure our push variants and pull buffer sizes (the choices the client makes)")
     args = p.parse_args(argv)
     args.clients = [c for c in args.clients.split(",") if c]
     unknown = set(args.clients) - set(CLIENTS)
@@ -419,6 +517,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="specgen-client-bench-", dir=args.tmp) as tmp:
         server = peers.start_specgen(Path(tmp) / "server", workers=args.workers)
         try:
+            args.tuning = tune(args, server.url, Path(tmp)) if args.tune else ""
             results = measure(args, server.url, Path(tmp))
         finally:
             server.stop()
