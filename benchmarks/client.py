@@ -412,6 +412,12 @@ def tune(args, url: str, tmp: Path) -> str:
                 rows.setdefault(f"pull: {count} x {each >> 10} KiB buffers", []).append(
                     (size / MiB / (time.perf_counter() - t), cpu() - c))
             streams.BUFFERS, streams.BUFFER = default
+            streams.PIPELINE = False
+            c, t = cpu(), time.perf_counter()
+            reg.pull_blob_to("tune/pull", digest, out)
+            rows.setdefault(f"pull: one thread, recv / hash / write in turn, {default[1] >> 10} KiB", []).append(
+                (size / MiB / (time.perf_counter() - t), cpu() - c))
+            streams.PIPELINE = True
             c, t = cpu(), time.perf_counter()
             httpx_pull(reg)
             rows.setdefault("pull: httpx path (iter_blob, 1 MiB pieces)", []).append(

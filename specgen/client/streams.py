@@ -33,10 +33,14 @@ from specgen.client.wire import Body, FileSlice, Relay, Wire, WireResponse
 from specgen.distribution.digest import algorithm_of, hasher
 
 #: receive buffers of a pull: how many, and how large (peak memory ~ BUFFERS x BUFFER). Measured
-#: on 256 MiB pulls (docs/client.md): 4 MiB buffers cost twice the CPU of 256-512 KiB ones (each
-#: byte is touched three times, by recv, sha256 and write, and small buffers stay in cache)
+#: on 256 MiB pulls (docs/client.md, benchmarks/client.py --tune): 4 MiB buffers cost twice the
+#: CPU of 256-512 KiB ones (each byte is touched three times, by recv, sha256 and write, and a
+#: small buffer stays in cache); on a quieter machine 256 KiB ran fastest (~900 against ~680 MiB/s
+#: for 512 KiB, and ~580 for one thread doing all three in turn)
 BUFFERS = 8
-BUFFER = 512 << 10
+BUFFER = 256 << 10
+#: whether a pull hashes and writes in a second thread while the next buffer is received
+PIPELINE = True
 #: read buffer of the hashing thread of a push: 1 MiB stays in cache between pread and sha256
 #: (hashing through an mmap of the whole file made the RSS grow with the file: 293 MiB peak for a
 #: 256 MiB push in benchmarks/client.py)
@@ -450,6 +454,40 @@ def _reporter(progress: Progress | None, total: int | None) -> Callable[[int], N
 
 
 def _pipe(resp: WireResponse, out: IO[bytes], h: Any, report: Callable[[int], None]) -> int:
+    """Receive the body into ``out``, hashing it into ``h``; returns the byte count."""
+    if not PIPELINE:
+        return _pipe_serial(resp, out, h, report)
+    return _pipe_threaded(resp, out, h, report)
+
+
+def _pipe_serial(resp: WireResponse, out: IO[bytes], h: Any, report: Callable[[int], None]) -> int:
+    """One thread: receive a buffer, hash it, write it, in turn."""
+    view = memoryview(bytearray(BUFFER))
+    done = 0
+    while True:
+        n = 0
+        try:
+            while n < len(view):
+                got = resp.readinto(view[n:])
+                if got == 0:
+                    break
+                n += got
+        except (OSError, ConnectionError) as exc:
+            if n:
+                h.update(view[:n])
+                out.write(view[:n])
+                done += n
+            raise TransportError(f"the blob download broke after {done} bytes: {exc!r}", cause=exc) from exc
+        if n:
+            h.update(view[:n])
+            out.write(view[:n])
+            done += n
+            report(done)
+        if n < len(view):
+            return done
+
+
+def _pipe_threaded(resp: WireResponse, out: IO[bytes], h: Any, report: Callable[[int], None]) -> int:
     """Receive the body into reused buffers; a thread hashes and writes each full buffer."""
     free: queue.Queue[bytearray] = queue.Queue()
     for _ in range(BUFFERS):
