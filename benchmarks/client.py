@@ -6,7 +6,7 @@ alone, loopback TCP alone). Writes its table into docs/benchmarks.md between
 ``<!-- client-begin -->`` and ``<!-- client-end -->`` (appended when the markers are missing),
 touching nothing else there.
 
-    python benchmarks/client.py [--size-mib 256] [--layers 10] [--layer-mib 24] [--runs 2]
+    python benchmarks/client.py [--size-mib 256] [--layers 10] [--layer-mib 24] [--runs 3]
                                 [--clients ours,dxf,oras,skopeo] [--no-write]
 
 Every transfer runs in a fresh child process (``--worker``); its peak RSS is the VmHWM of the
@@ -307,7 +307,8 @@ def measure(args, url: str, tmp: Path) -> dict:
     image_bytes = args.layers * args.layer_mib * MiB
     results: dict = {"ceiling": {"sha256": sha256_ceiling(blob), "loopback": loopback_ceiling(blob)}}
     for run in range(args.runs):
-        for client in args.clients:
+        order = args.clients[run % len(args.clients):] + args.clients[: run % len(args.clients)]
+        for client in order:  # each run starts with another client: no one always goes first
             for what, size in (("blob", args.size_mib * MiB), ("image", image_bytes)):
                 repo = f"bench/{client}-{what}-{run}"
                 out = tmp / f"out-{client}-{what}-{run}"
@@ -504,7 +505,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--size-mib", type=int, default=256)
     p.add_argument("--layers", type=int, default=10)
     p.add_argument("--layer-mib", type=int, default=24)
-    p.add_argument("--runs", type=int, default=2)
+    p.add_argument("--runs", type=int, default=3)
     p.add_argument("--clients", default=",".join(CLIENTS), help=f"comma-separated subset of {','.join(CLIENTS)}")
     p.add_argument("--workers", type=int, default=None, help="passed to specgen serve --workers")
     p.add_argument("--tmp", default=None, help="directory for the files and the server's storage")
