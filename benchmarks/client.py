@@ -364,7 +364,7 @@ def tune(args, url: str, tmp: Path) -> str:
     interleaved run by run."""
     import resource
 
-    import specgen.client.streams as streams
+    import specgen.client.receive as receive
     from specgen.client import RegistryClient
 
     def cpu() -> float:
@@ -397,7 +397,7 @@ def tune(args, url: str, tmp: Path) -> str:
 
     rows: dict[str, list[tuple[float, float]]] = {}
     repos = iter(range(1 << 30))  # a new repository for every push: nothing can be skipped
-    default = (streams.BUFFERS, streams.BUFFER)
+    default = (receive.BUFFERS, receive.BUFFER)
     with RegistryClient(url) as reg:
         reg.push_blob("tune/pull", blob, digest=digest)
         for run in range(args.runs):
@@ -407,18 +407,18 @@ def tune(args, url: str, tmp: Path) -> str:
                 push(reg, f"tune/push-{next(repos)}")
                 rows.setdefault(f"push: {name}", []).append((size / MiB / (time.perf_counter() - t), cpu() - c))
             for count, each in buffers:
-                streams.BUFFERS, streams.BUFFER = count, each
+                receive.BUFFERS, receive.BUFFER = count, each
                 c, t = cpu(), time.perf_counter()
                 reg.pull_blob_to("tune/pull", digest, out)
                 rows.setdefault(f"pull: {count} x {each >> 10} KiB buffers", []).append(
                     (size / MiB / (time.perf_counter() - t), cpu() - c))
-            streams.BUFFERS, streams.BUFFER = default
-            streams.PIPELINE = False
+            receive.BUFFERS, receive.BUFFER = default
+            receive.PIPELINE = False
             c, t = cpu(), time.perf_counter()
             reg.pull_blob_to("tune/pull", digest, out)
             rows.setdefault(f"pull: one thread, recv / hash / write in turn, {default[1] >> 10} KiB", []).append(
                 (size / MiB / (time.perf_counter() - t), cpu() - c))
-            streams.PIPELINE = True
+            receive.PIPELINE = True
             c, t = cpu(), time.perf_counter()
             httpx_pull(reg)
             rows.setdefault("pull: httpx path (iter_blob, 1 MiB pieces)", []).append(

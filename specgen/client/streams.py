@@ -10,13 +10,12 @@ registry's upload status, or the upload starts over (the source is a file: it ca
 Pull into a path: the body is received into a few reused buffers; a second thread hashes and
 writes them to ``<path>.partial``; only a verified file is renamed to ``path``. A broken transfer
 is continued with ``Range`` from what the partial file holds, in this call or a later one
-(``resume=True``). Memory stays at ``BUFFERS`` x ``BUFFER`` bytes whatever the blob's size.
+(``resume=True``). Memory stays at a few buffers whatever the blob's size (``receive``).
 """
 
 from __future__ import annotations
 
 import os
-import queue
 import re
 import threading
 from collections.abc import Callable
@@ -27,20 +26,12 @@ import httpx
 
 from specgen.client.connection import Connection
 from specgen.client.errors import APIError, ClientError, DigestMismatch, raise_for
+from specgen.client.receive import pipe
 from specgen.client.runtime import Progress, TransportError
 from specgen.client.sessions import UploadSessions
 from specgen.client.wire import Body, FileSlice, Relay, Wire, WireResponse
 from specgen.distribution.digest import algorithm_of, hasher
 
-#: receive buffers of a pull: how many, and how large (peak memory ~ BUFFERS x BUFFER). Measured
-#: on 256 MiB pulls (docs/client.md, benchmarks/client.py --tune): 4 MiB buffers cost twice the
-#: CPU of 256-512 KiB ones (each byte is touched three times, by recv, sha256 and write, and a
-#: small buffer stays in cache); on a quieter machine 256 KiB ran fastest (~900 against ~680 MiB/s
-#: for 512 KiB, and ~580 for one thread doing all three in turn)
-BUFFERS = 8
-BUFFER = 256 << 10
-#: whether a pull hashes and writes in a second thread while the next buffer is received
-PIPELINE = True
 #: read buffer of the hashing thread of a push: 1 MiB stays in cache between pread and sha256
 #: (hashing through an mmap of the whole file made the RSS grow with the file: 293 MiB peak for a
 #: 256 MiB push in benchmarks/client.py)
@@ -92,8 +83,8 @@ class Payload:
         """Feed the payload to ``h`` (a file is read with ``pread`` at its own offsets, so this
         may run beside a ``sendfile`` of the same file)."""
         if self.data is not None:
-            for i in range(0, self.size, BUFFER):
-                h.update(self.data[i : i + BUFFER])
+            for i in range(0, self.size, HASH_STEP):
+                h.update(self.data[i : i + HASH_STEP])
             return
         assert self.file is not None
         fd = self.file.fileno()
@@ -412,7 +403,7 @@ class Streams:
             if progress is not None:
                 progress(n, total)
 
-        count = _pipe(resp, dest, h, report)
+        count = pipe(resp, dest, h, report)
         got = f"{algorithm_of(digest)}:{h.hexdigest()}"
         if got != digest:
             raise DigestMismatch(f"blob {name}@{digest}: the registry sent content of {got}")
@@ -445,104 +436,12 @@ class Streams:
                 progress(have + n, total)
 
         with open(partial, "ab" if have else "wb") as out:
-            done = have + _pipe(resp, out, h, report)
+            done = have + pipe(resp, out, h, report)
         return done, h
 
 
 def _reporter(progress: Progress | None, total: int | None) -> Callable[[int], None] | None:
     return None if progress is None else (lambda n: progress(n, total))
-
-
-def _pipe(resp: WireResponse, out: IO[bytes], h: Any, report: Callable[[int], None]) -> int:
-    """Receive the body into ``out``, hashing it into ``h``; returns the byte count."""
-    if not PIPELINE:
-        return _pipe_serial(resp, out, h, report)
-    return _pipe_threaded(resp, out, h, report)
-
-
-def _pipe_serial(resp: WireResponse, out: IO[bytes], h: Any, report: Callable[[int], None]) -> int:
-    """One thread: receive a buffer, hash it, write it, in turn."""
-    view = memoryview(bytearray(BUFFER))
-    done = 0
-    while True:
-        n = 0
-        try:
-            while n < len(view):
-                got = resp.readinto(view[n:])
-                if got == 0:
-                    break
-                n += got
-        except (OSError, ConnectionError) as exc:
-            if n:
-                h.update(view[:n])
-                out.write(view[:n])
-                done += n
-            raise TransportError(f"the blob download broke after {done} bytes: {exc!r}", cause=exc) from exc
-        if n:
-            h.update(view[:n])
-            out.write(view[:n])
-            done += n
-            report(done)
-        if n < len(view):
-            return done
-
-
-def _pipe_threaded(resp: WireResponse, out: IO[bytes], h: Any, report: Callable[[int], None]) -> int:
-    """Receive the body into reused buffers; a thread hashes and writes each full buffer."""
-    free: queue.Queue[bytearray] = queue.Queue()
-    for _ in range(BUFFERS):
-        free.put(bytearray(BUFFER))
-    full: queue.Queue[tuple[bytearray, int] | None] = queue.Queue()
-    failed: list[BaseException] = []
-
-    def consume() -> None:
-        try:
-            while True:
-                item = full.get()
-                if item is None:
-                    return
-                buf, n = item
-                view = memoryview(buf)[:n]
-                h.update(view)
-                out.write(view)
-                free.put(buf)
-        except BaseException as exc:  # noqa: BLE001 - re-raised by the receiving thread
-            failed.append(exc)
-            free.put(bytearray(0))
-
-    worker = threading.Thread(target=consume, daemon=True)
-    worker.start()
-    done = 0
-    try:
-        while True:
-            buf = free.get()
-            if failed:
-                break
-            view = memoryview(buf)
-            n = 0
-            try:
-                while n < len(buf):
-                    got = resp.readinto(view[n:])
-                    if got == 0:
-                        break
-                    n += got
-            except (OSError, ConnectionError) as exc:
-                if n:
-                    full.put((buf, n))
-                    done += n
-                raise TransportError(f"the blob download broke after {done} bytes: {exc!r}", cause=exc) from exc
-            if n:
-                full.put((buf, n))
-                done += n
-                report(done)
-            if n < len(buf):
-                break
-    finally:
-        full.put(None)
-        worker.join()
-    if failed:
-        raise failed[0]
-    return done
 
 
 def range_end(value: str | None) -> int | None:
