@@ -83,6 +83,10 @@ class Blobs:
                 return data
             dest.write(data)
             return len(data)
+        if dest is not None and verify and self.conn.transport.wire is not None and hasattr(dest, "fileno"):
+            from specgen.client.streams import Streams
+
+            return Streams(self.conn).pull_into(name, digest, dest, progress=progress)
         pieces = self.iter(name, digest, progress=progress, verify=verify)
         if dest is None:
             return b"".join(pieces)

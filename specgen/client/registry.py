@@ -12,6 +12,7 @@ and deletes them, ``manifests``, ``listings`` for paginated lists and referrers,
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator, Mapping
 from typing import IO, Any
 
@@ -20,6 +21,7 @@ from specgen.client.connection import DEFAULT_SETS, Connection, generated_client
 from specgen.client.listings import Listings
 from specgen.client.manifests import Manifest, Manifests
 from specgen.client.runtime import Progress, Transport
+from specgen.client.sessions import UploadSessions
 from specgen.client.source import Source
 from specgen.client.uploads import Uploader
 from specgen.distribution.mediatypes import (  # noqa: F401  (part of this module's API)
@@ -32,14 +34,23 @@ from specgen.distribution.mediatypes import (  # noqa: F401  (part of this modul
 
 __all__ = ["DEFAULT_SETS", "Manifest", "RegistryClient", "generated_client"]
 
+#: PATCH size for sources read as a stream (iterables); files and bytes go in one PATCH unless
+#: ``chunk_size`` is given
+DEFAULT_CHUNK = 8 << 20
+
 
 class RegistryClient:
     """A registry at ``base_url``.
 
     ``username``/``password`` are used for HTTP basic or to fetch bearer tokens (anonymous tokens
     without them); ``verify=False`` turns TLS verification off (or pass a CA bundle path).
-    Blobs up to ``monolithic_threshold`` bytes go in one PUT; larger ones in PATCH chunks of
-    ``chunk_size`` bytes, resumed from the registry's upload status when a connection drops.
+    Blobs up to ``monolithic_threshold`` bytes go in one PUT. Larger files and bytes go over a lean
+    socket path (``specgen.client.streams``): one PUT when the digest is known, else one PATCH
+    hashed on the way, or PATCHes of ``chunk_size`` bytes when it is given; larger iterables in
+    PATCH chunks of ``chunk_size`` (default 8 MiB). A broken PATCH is resumed from the registry's
+    upload status. With ``upload_sessions`` (a file), uploads of blobs whose digest is known are
+    recorded there, and a push of the same blob by a later process continues where the registry
+    stopped.
     """
 
     def __init__(
@@ -52,9 +63,10 @@ class RegistryClient:
         timeout: float = 30.0,
         retries: int = 3,
         set: str | None = None,
-        chunk_size: int = 8 << 20,
+        chunk_size: int | None = None,
         monolithic_threshold: int = 8 << 20,
         transport: Transport | None = None,
+        upload_sessions: str | os.PathLike[str] | UploadSessions | None = None,
         **transport_options: Any,
     ) -> None:
         module = generated_client(set)
@@ -70,7 +82,14 @@ class RegistryClient:
         self.connection = Connection(module, module.Client(transport=transport), transport)
         self.blobs = Blobs(self.connection)
         self.uploads = Uploader(
-            self.connection, self.blobs, chunk_size=chunk_size, monolithic_threshold=monolithic_threshold
+            self.connection,
+            self.blobs,
+            chunk_size=chunk_size or DEFAULT_CHUNK,
+            monolithic_threshold=monolithic_threshold,
+            wire_chunk_size=chunk_size,
+            sessions=upload_sessions
+            if isinstance(upload_sessions, UploadSessions) or upload_sessions is None
+            else UploadSessions(upload_sessions),
         )
         self.manifests = Manifests(self.connection)
         self.listings = Listings(self.connection)
@@ -183,6 +202,27 @@ class RegistryClient:
         """
         return self.blobs.pull(name, digest, dest, range=range, progress=progress, verify=verify)
 
+    def pull_blob_to(
+        self,
+        name: str,
+        digest: str,
+        path: str | os.PathLike[str],
+        *,
+        progress: Progress | None = None,
+        resume: bool = True,
+    ) -> int:
+        """Download a blob into the file ``path``; returns its size.
+
+        Bytes land in ``<path>.partial`` and the file appears at ``path`` only once verified
+        against ``digest``; a download that broke is continued from the partial file (``Range``),
+        in this call or a later one (``resume=False`` starts over).
+        """
+        from specgen.client.streams import Streams
+
+        if self.transport.wire is None:  # a transport of the caller's: through it, same contract
+            return _pull_via_http(self, name, digest, path, progress)
+        return Streams(self.connection).pull_to_path(name, digest, path, progress=progress, resume=resume)
+
     def mount_blob(self, name: str, digest: str, from_repo: str | None = None) -> bool:
         """Mount a blob from another repository (from any, when ``from_repo`` is None and the
         set has anonymous mount); False when the registry would not (the upload it opened
@@ -223,3 +263,19 @@ class RegistryClient:
     def referrers(self, name: str, digest: str, artifact_type: str | None = None) -> list[dict]:
         """Descriptors of the manifests whose ``subject`` is ``digest`` (OCI referrers API)."""
         return self.listings.referrers(name, digest, artifact_type)
+
+
+def _pull_via_http(
+    reg: RegistryClient, name: str, digest: str, path: str | os.PathLike[str], progress: Progress | None
+) -> int:
+    """``pull_blob_to`` over the generated client: a temporary file renamed once verified."""
+    partial = f"{os.fspath(path)}.partial"
+    try:
+        with open(partial, "wb") as out:
+            count = reg.blobs.pull(name, digest, out, progress=progress)
+    except BaseException:
+        if os.path.exists(partial):
+            os.unlink(partial)
+        raise
+    os.replace(partial, path)
+    return int(count)

@@ -225,6 +225,11 @@ class Transport:
         self.max_backoff = max_backoff
         self._sleep = sleep
         self._own_http = http is None
+        self.verify = verify
+        seconds = timeout if isinstance(timeout, (int, float)) else None
+        self.connect_timeout = seconds if seconds is not None else getattr(timeout, "connect", None)
+        self.read_timeout = seconds if seconds is not None else getattr(timeout, "read", None)
+        self._wire: Any = None
         trust: bool | ssl.SSLContext = (
             ssl.create_default_context(cafile=os.fspath(verify)) if isinstance(verify, (str, os.PathLike)) else verify
         )  # a CA bundle
@@ -239,7 +244,23 @@ class Transport:
             )
         )
 
+        self._made_http = self.http
+
+    @property
+    def wire(self) -> Any:
+        """The socket-level path for blob bodies (``specgen.client.wire.Wire``), or ``None`` when
+        requests must go through ``http`` (one passed in or swapped, e.g. a mock transport)."""
+        if self.http is not self._made_http or not self._own_http or _proxied(self.base_url):
+            return None
+        if self._wire is None:
+            from specgen.client.wire import Wire
+
+            self._wire = Wire(self)
+        return self._wire
+
     def close(self) -> None:
+        if self._wire is not None:
+            self._wire.close()
         if self._own_http:
             self.http.close()
 
@@ -322,6 +343,19 @@ class Transport:
                         f"{method} {request.url}: reading the response: {exc!r}", cause=exc, sent=True
                     ) from exc
             return response
+
+
+def _proxied(url: str) -> bool:
+    """Whether the environment routes ``url`` through a proxy (httpx follows it; the socket path
+    does not speak to proxies, so it steps aside)."""
+    import urllib.request
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    proxies = urllib.request.getproxies()
+    if not (proxies.get(parts.scheme) or proxies.get("all")):
+        return False
+    return not urllib.request.proxy_bypass(parts.hostname or "")
 
 
 class BaseClient:

@@ -4,18 +4,19 @@ starts over when the source can be read again."""
 
 from __future__ import annotations
 
-import re
+import os
 
 from specgen.client.blobs import Blobs
 from specgen.client.connection import Connection, upload_id
 from specgen.client.errors import APIError, ClientError
 from specgen.client.runtime import Progress, TransportError
+from specgen.client.sessions import UploadSessions
 from specgen.client.source import Reader, Source
+from specgen.client.streams import Payload, Streams, range_end  # noqa: F401  (range_end: API of old)
 from specgen.distribution.digest import algorithm_of, digest_of, hasher
 
 #: how often an upload the registry cannot resume is started over
 RESTARTS = 3
-_RANGE = re.compile(r"\s*(?:bytes=)?0-(\d+)\s*")
 
 
 class Restart(Exception):
@@ -26,11 +27,27 @@ class Uploader:
     """Blob pushes to one registry: at most ``monolithic_threshold`` bytes in one PUT, larger blobs
     in PATCH chunks of ``chunk_size`` bytes."""
 
-    def __init__(self, conn: Connection, blobs: Blobs, *, chunk_size: int, monolithic_threshold: int) -> None:
+    def __init__(
+        self,
+        conn: Connection,
+        blobs: Blobs,
+        *,
+        chunk_size: int,
+        monolithic_threshold: int,
+        wire_chunk_size: int | None = None,
+        sessions: UploadSessions | None = None,
+    ) -> None:
         self.conn = conn
         self.blobs = blobs
         self.chunk_size = chunk_size
         self.monolithic_threshold = monolithic_threshold
+        #: PATCH size of the socket path for files and bytes (None: the whole body in one PATCH,
+        #: which measured fastest; see docs/client.md)
+        self.wire_chunk_size = wire_chunk_size
+        self.streams = Streams(conn)
+        #: where uploads of blobs with a known digest are recorded, to be continued by a later
+        #: process (``specgen.client.sessions``); None: not recorded
+        self.sessions = sessions
 
     def push(
         self,
@@ -48,6 +65,15 @@ class Uploader:
         threshold = self.monolithic_threshold if monolithic_threshold is None else monolithic_threshold
         if digest is not None:
             algorithm = algorithm_of(digest)
+        if self.conn.transport.wire is not None and not isinstance(source, (str, os.PathLike)):
+            payload = Payload.of(source)
+            if payload is not None and payload.size > threshold:
+                return self._push_payload(name, payload, digest, algorithm, progress, chunk_size)
+        elif self.conn.transport.wire is not None:
+            with open(os.fspath(source), "rb") as f:  # type: ignore[arg-type]
+                payload = Payload.of(f)
+                if payload is not None and payload.size > threshold:
+                    return self._push_payload(name, payload, digest, algorithm, progress, chunk_size)
         with Reader(source) as reader:
             total = reader.size
             if digest is not None and self.blobs.exists(name, digest) is not None:
@@ -65,6 +91,33 @@ class Uploader:
                             "let the client start over)"
                         ) from exc.__cause__
             raise AssertionError("unreachable")
+
+    def _push_payload(
+        self,
+        name: str,
+        payload: Payload,
+        digest: str | None,
+        algorithm: str,
+        progress: Progress | None,
+        chunk_size: int | None,
+    ) -> str:
+        """A file or bytes of known size over the socket path (``specgen.client.streams``)."""
+        if digest is not None and self.blobs.exists(name, digest) is not None:
+            if progress is not None:
+                progress(payload.size, payload.size)
+            return digest
+        pushed = self.streams.push(
+            name,
+            payload,
+            digest=digest,
+            algorithm=algorithm,
+            progress=progress,
+            chunk_size=chunk_size or self.wire_chunk_size,
+            sessions=self.sessions,
+        )
+        if payload.file is not None:  # as if read: the file stands at its end, as the httpx path leaves it
+            payload.file.seek(payload.offset + payload.size)
+        return pushed
 
     def _push_once(
         self,
@@ -167,14 +220,3 @@ class Uploader:
                 return location
             start = have - offset
         raise ClientError(f"upload of {name}: chunk at {offset} failed {attempts} times") from error
-
-
-def range_end(value: str | None) -> int | None:
-    """How many bytes a ``Range: 0-<last>`` upload status says the registry holds."""
-    if not value:
-        return 0
-    m = _RANGE.fullmatch(value)
-    if not m:
-        return None
-    last = int(m.group(1))
-    return last + 1 if last > 0 else 0
