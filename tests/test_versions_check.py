@@ -27,14 +27,21 @@ V282_DEPARTURES = {
     "D4": r"Initiate Monolithic Blob Upload/202: status 202 not declared|POST \S+/blobs/uploads/: expected (201|400 DIGEST_INVALID), got 202",
     "D5": r"Mount Blob/202: status 202 not declared",
     "D6": r"manifest/GET/-/404 No Such Repository Error: error code 'MANIFEST_UNKNOWN' not declared",
-    "D7": r"manifest/PUT/-/400 Invalid Manifest: error code 'MANIFEST_BLOB_UNKNOWN' not declared",
+    "D7": r"manifest/PUT/-/400 Invalid Manifest: error code 'MANIFEST_BLOB_UNKNOWN' not declared"
+          r"|expected 201, got 400 MANIFEST_BLOB_UNKNOWN$",
     "D8": r"error code 'BLOB_UPLOAD_INVALID' not declared for this response \(declared: BLOB_UPLOAD_UNKNOWN\)"
           r"|expected error code [A-Za-z_ ]+, got BLOB_UPLOAD_INVALID",
     "D9": r"/500: status 500 not declared|got 500( UNKNOWN)?$",
-    "D10": r"a page asked with n=1 holds \d+ entries",
+    "D10": r"a page asked with n=1 holds \d+ entries|holds \d+ entries, more than n=\d+"
+           r"|n=\d+&last=\S+ (\(the last tag\) )?gave \[",
     "D11": r"expected 400 PAGINATION_NUMBER_INVALID, got 200",
     "D12": r"blob-upload/POST/Mount Blob/201: declared header Docker-Upload-UUID is missing",
     "D13": r"malformed HTTP response: RemoteProtocolError: peer closed connection without sending complete message body",
+    "D14": r"names digest 'sha256:[0-9a-f]+', expected 'sha512:|is sha256, but the request named a sha512 digest",
+    "D15": r"manifest/PUT/-/400 Invalid Manifest: error code 'DIGEST_INVALID' not declared"
+           r"|manifests/sha512:\S+: expected 201, got 400 DIGEST_INVALID",
+    "D16": r"expected 201, got 500 UNKNOWN UNKNOWN MANIFEST_BLOB_UNKNOWN",
+    "D17": r"tags list is not in lexical order",
 }
 
 
