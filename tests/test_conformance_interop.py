@@ -39,7 +39,7 @@ GO_DEPARTURES = {
     "G11": r"expected 416, got 202",
     "G12": r"page 1 \(.*\) holds \d+ entries, more than n=\d|n=2&last=\S+ gave \[|n=2&last=\S+ \(the last tag\) gave \[",
     "G13": r"expected 400 PAGINATION_NUMBER_INVALID, got 200",
-    "G14": r"tags list is not in lexical order",
+    "G14": r"(tags list|catalog) is not in lexical order",
     "G15": r"201 Upload Complete: header Docker-Content-Digest: is sha256, but the request named a sha512 digest"
            r"|Location '\S+' names digest 'sha256:\w+', expected 'sha512:",
     "G16": r"manifest/PUT/-/400 Invalid Manifest: error code 'DIGEST_INVALID' not declared"

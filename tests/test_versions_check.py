@@ -41,7 +41,7 @@ V282_DEPARTURES = {
     "D15": r"manifest/PUT/-/400 Invalid Manifest: error code 'DIGEST_INVALID' not declared"
            r"|manifests/sha512:\S+: expected 201, got 400 DIGEST_INVALID",
     "D16": r"expected 201, got 500 UNKNOWN UNKNOWN MANIFEST_BLOB_UNKNOWN",
-    "D17": r"tags list is not in lexical order",
+    "D17": r"(tags list|catalog) is not in lexical order",
 }
 
 
