@@ -196,9 +196,7 @@ def load(data: dict[str, Any], name: str = "loaded", title: str = "") -> Descrip
         grammar = {g: {k: GoRegexp(v) for k, v in pats.items()} for g, pats in (data.get("Regexps") or {}).items()}
     except (KeyError, TypeError, AttributeError) as exc:
         raise DumpError(f"not a descriptor dump: missing or malformed field {exc}") from None
-    return DescriptorSet(
-        name=name, title=title or name, routes=routes, errors=errors, grammar=grammar, dump_format=fmt
-    )
+    return DescriptorSet(name=name, title=title or name, routes=routes, errors=errors, grammar=grammar, dump_format=fmt)
 
 
 def dump_format_of(data: dict[str, Any]) -> str:

@@ -151,9 +151,7 @@ class Revision:
 
     def every_response(self, fn: Callable[[ResponseDescriptor], ResponseDescriptor]) -> None:
         """Apply ``fn`` to every response of every request."""
-        self.every_request(
-            lambda q: _replace(q, successes=_tuple(q.successes, fn), failures=_tuple(q.failures, fn))
-        )
+        self.every_request(lambda q: _replace(q, successes=_tuple(q.successes, fn), failures=_tuple(q.failures, fn)))
 
     def every_request(self, fn: Callable[[RequestDescriptor], RequestDescriptor]) -> None:
         def method(m: MethodDescriptor) -> MethodDescriptor:
@@ -200,9 +198,11 @@ class Revision:
         """Unregister an error code and take it off every response that lists it."""
         del self.errors[_index(tuple(self.errors), value, lambda e: e.value, "error code")]
         self.every_response(
-            lambda r: r
-            if r.error_codes is None
-            else _replace(r, error_codes=tuple(e for e in r.error_codes if e.value != value))
+            lambda r: (
+                r
+                if r.error_codes is None
+                else _replace(r, error_codes=tuple(e for e in r.error_codes if e.value != value))
+            )
         )
 
     def build(self, **changes: Any) -> DescriptorSet:

@@ -155,7 +155,9 @@ class TokenPolicy:
             claims = self._verified(token)
         except InvalidToken as exc:  # as distribution: the reason goes to the log, not the client
             log.info("token refused: %s", exc)
-            return Refusal(401, self.challenge(need, "invalid_token"), "UNAUTHORIZED", "authentication required", detail)
+            return Refusal(
+                401, self.challenge(need, "invalid_token"), "UNAUTHORIZED", "authentication required", detail
+            )
         for access in need.required:
             for action in access.actions:
                 if not claims.grants(access.type, access.name, action):

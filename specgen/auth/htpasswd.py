@@ -37,7 +37,9 @@ class Htpasswd:
                 continue
             user, sep, hashed = line.partition(":")
             if not sep or not user or not hashed.startswith(("$2a$", "$2b$", "$2y$")):
-                raise UserError(f"htpasswd file {path} line {number}: not 'user:<bcrypt hash>' (create it with `htpasswd -B`)")
+                raise UserError(
+                    f"htpasswd file {path} line {number}: not 'user:<bcrypt hash>' (create it with `htpasswd -B`)"
+                )
             entries[user] = hashed.encode()
         return cls(entries)
 

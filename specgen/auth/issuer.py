@@ -83,21 +83,38 @@ class Issuer:
         now = int(time.time())
         access = self.granted(user, asked)
         token = mint(
-            self.key, issuer=self.issuer, audience=service, subject=user or "", access=access,
-            lifetime=self.lifetime, now=now,
+            self.key,
+            issuer=self.issuer,
+            audience=service,
+            subject=user or "",
+            access=access,
+            lifetime=self.lifetime,
+            now=now,
         )
         issued = datetime.datetime.fromtimestamp(now, datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         return Grant(token, self.lifetime, issued, access)
 
     # refresh tokens: the account, for this issuer only
     def refresh_token(self, user: str) -> str:
-        return mint(self.key, issuer=self.issuer, audience=self._refresh_audience, subject=user, access=[],
-                    lifetime=REFRESH_LIFETIME)
+        return mint(
+            self.key,
+            issuer=self.issuer,
+            audience=self._refresh_audience,
+            subject=user,
+            access=[],
+            lifetime=REFRESH_LIFETIME,
+        )
 
     def refresh_user(self, token: str) -> str:
         try:
-            claims = jwt.decode(token, self.key.private_key.public_key(), algorithms=[self.key.alg],
-                                audience=self._refresh_audience, issuer=self.issuer, leeway=LEEWAY)
+            claims = jwt.decode(
+                token,
+                self.key.private_key.public_key(),
+                algorithms=[self.key.alg],
+                audience=self._refresh_audience,
+                issuer=self.issuer,
+                leeway=LEEWAY,
+            )
         except jwt.PyJWTError as exc:
             raise ValueError(f"invalid refresh token: {exc}") from None
         user = claims.get("sub")
@@ -131,8 +148,9 @@ class TokenService:
         self.issuer = issuer
 
     def _unauthorized(self, message: str) -> APIError:
-        return APIError("UNAUTHORIZED", message=message,
-                        headers={"WWW-Authenticate": f'Basic realm="{self.issuer.realm}"'})
+        return APIError(
+            "UNAUTHORIZED", message=message, headers={"WWW-Authenticate": f'Basic realm="{self.issuer.realm}"'}
+        )
 
     async def token(self, request: Any) -> Response:
         await request.drain()
@@ -200,5 +218,6 @@ class TokenService:
 
 
 def _oauth_error(error: str, description: str) -> Response:
-    return Response.json({"error": error, "error_description": description}, status=400,
-                         headers={"Cache-Control": "no-store"})
+    return Response.json(
+        {"error": error, "error_description": description}, status=400, headers={"Cache-Control": "no-store"}
+    )

@@ -91,7 +91,9 @@ class Rules:
         groups = self.groups_of(user)
         for rule in self.rules:
             if rule.applies_to(user, groups) and rule.matches(access.type, access.name, user):
-                allowed.update(REPOSITORY_ACTIONS if rule.type == "repository" and "*" in rule.actions else rule.actions)
+                allowed.update(
+                    REPOSITORY_ACTIONS if rule.type == "repository" and "*" in rule.actions else rule.actions
+                )
         return tuple(a for a in access.actions if a in allowed or (a == "*" and "*" in allowed))
 
     def may(self, user: str | None, type: str, name: str, action: str) -> bool:

@@ -55,7 +55,9 @@ def _env(name: str) -> str | None:
 
 def add_tls_arguments(parser: argparse.ArgumentParser) -> None:
     g = parser.add_argument_group("TLS")
-    g.add_argument("--tls-cert", metavar="FILE", help="serve HTTPS with this PEM certificate (chain) ($SPECGEN_TLS_CERT)")
+    g.add_argument(
+        "--tls-cert", metavar="FILE", help="serve HTTPS with this PEM certificate (chain) ($SPECGEN_TLS_CERT)"
+    )
     g.add_argument("--tls-key", metavar="FILE", help="the certificate's PEM private key ($SPECGEN_TLS_KEY)")
     g.add_argument(
         "--tls-client-ca",
@@ -66,7 +68,9 @@ def add_tls_arguments(parser: argparse.ArgumentParser) -> None:
 
 def add_identity_arguments(parser: argparse._ActionsContainer) -> None:
     """Users and rules: what the registry (basic auth) and the token issuer decide with."""
-    parser.add_argument("--htpasswd", metavar="FILE", help="users: an htpasswd file of bcrypt hashes ($SPECGEN_HTPASSWD)")
+    parser.add_argument(
+        "--htpasswd", metavar="FILE", help="users: an htpasswd file of bcrypt hashes ($SPECGEN_HTPASSWD)"
+    )
     parser.add_argument(
         "--access-rules",
         metavar="FILE",
@@ -149,7 +153,9 @@ class Security:
 
         if self.auth == "htpasswd":
             assert self.htpasswd is not None
-            return BasicPolicy(Htpasswd.load(self.htpasswd), load_rules(self.access_rules, self.anonymous_pull), self.auth_realm)
+            return BasicPolicy(
+                Htpasswd.load(self.htpasswd), load_rules(self.access_rules, self.anonymous_pull), self.auth_realm
+            )
         if self.auth == "token":
             assert self.token_realm and self.token_service and self.token_issuer
             trusted = TrustedKeys.load(self.token_rootcertbundle, self.token_jwks)
@@ -216,7 +222,9 @@ def from_args(args: argparse.Namespace) -> Security:
         if missing:
             raise UserError(f"--auth token needs {', '.join(missing)}")
         if security.access_rules or anonymous:
-            raise UserError("--access-rules and --anonymous-pull belong to the token issuer in token mode (specgen token-server)")
+            raise UserError(
+                "--access-rules and --anonymous-pull belong to the token issuer in token mode (specgen token-server)"
+            )
     if mode == "none" and (security.access_rules or anonymous):
         raise UserError("--access-rules and --anonymous-pull need --auth htpasswd")
     security.policy()  # load every file now: a bad one stops the start with one line

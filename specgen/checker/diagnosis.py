@@ -119,9 +119,21 @@ def excerpt(record: Record, known: str = "", body_width: int = 200) -> list[str]
     the start of the body, the findings not already in ``known`` (the check's message) and the
     descriptor."""
     lines = [f"> {record.method} {elide_url(record.url)}"]
-    keep = ("content-type", "content-length", "content-range", "range", "location", "link",
-            "docker-content-digest", "docker-upload-uuid", "oci-subject", "oci-filters-applied",
-            "oci-chunk-min-length", "docker-distribution-api-version", "www-authenticate")
+    keep = (
+        "content-type",
+        "content-length",
+        "content-range",
+        "range",
+        "location",
+        "link",
+        "docker-content-digest",
+        "docker-upload-uuid",
+        "oci-subject",
+        "oci-filters-applied",
+        "oci-chunk-min-length",
+        "docker-distribution-api-version",
+        "www-authenticate",
+    )
     sent = [f"{k}: {elide(v, 100)}" for k, v in record.request_headers if k.lower() in ("content-range", "range")]
     if sent:
         lines.append("> " + ", ".join(sent))

@@ -17,9 +17,11 @@ def _name(node: ast.expr) -> str | None:
     if isinstance(node, ast.Constant) and isinstance(node.value, str):
         return node.value
     if isinstance(node, ast.JoinedStr):
-        return "".join(
-            str(v.value) if isinstance(v, ast.Constant) else "{" + ast.unparse(v) + "}" for v in node.values
-        ).replace("{{", "{").replace("}}", "}")
+        return (
+            "".join(str(v.value) if isinstance(v, ast.Constant) else "{" + ast.unparse(v) + "}" for v in node.values)
+            .replace("{{", "{")
+            .replace("}}", "}")
+        )
     return None
 
 

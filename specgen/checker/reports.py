@@ -70,7 +70,9 @@ def summary_text(
     resp = report.coverage_ratio("response")
     out += ["", *(f"note: {n}" for n in report.notes)]
     if transcripts:
-        out.append(f"transcripts of every exchange: {transcripts}" + ("" if verbose else " (-v prints those of failures)"))
+        out.append(
+            f"transcripts of every exchange: {transcripts}" + ("" if verbose else " (-v prints those of failures)")
+        )
     out.append(
         f"{report.status.label.upper()}: "
         + ", ".join(f"{v} {k.lower()}" for k, v in counts.items())
@@ -87,7 +89,10 @@ def transcripts_text(report: Report) -> str:
     )
     out = [f"specgen check {report.target} (set {report.set_name}, repository {report.repository})"]
     for group, check in order:
-        out += ["", f"== {_MARK[check.status]} {group} / {check.name}" + (f": {check.message}" if check.message else "")]
+        out += [
+            "",
+            f"== {_MARK[check.status]} {group} / {check.name}" + (f": {check.message}" if check.message else ""),
+        ]
         for record in check.records:
             out += ["", record.transcript()]
     return "\n".join(out) + "\n"
@@ -210,7 +215,7 @@ def to_html(report: Report, dset: DescriptorSet | None = None, api_base: str | N
     def check_html(c) -> list[str]:
         out = [
             f'<details class="check" id="{ids[id(c)]}" data-status="{c.status.label}"'
-            f'{" open" if c.status >= Status.FAIL else ""}><summary>'
+            f"{' open' if c.status >= Status.FAIL else ''}><summary>"
             f'<span class="{c.status.label}">{c.status.label}</span> {e(c.name)} '
             f'<span class="msg">{e(c.message)}</span></summary>'
         ]
@@ -238,13 +243,17 @@ def to_html(report: Report, dset: DescriptorSet | None = None, api_base: str | N
             )
         parts.append("</ul></section>")
         causes = departures(report)
-        parts.append(f'<section id="departures"><h2>Distinct departures ({len(causes)})</h2><table>'
-                     "<tr><th>count</th><th>cause</th><th>checks</th></tr>")
+        parts.append(
+            f'<section id="departures"><h2>Distinct departures ({len(causes)})</h2><table>'
+            "<tr><th>count</th><th>cause</th><th>checks</th></tr>"
+        )
         for d in causes:
             parts.append(f"<tr><td>{d.count}</td><td>{e(d.example)}</td><td>{e(', '.join(d.checks))}</td></tr>")
         parts.append("</table></section>")
-    parts.append('<h2>Results</h2><input type="checkbox" id="failures-only"'
-                 f'{" checked" if failing else ""}><label for="failures-only"> failures only</label>')
+    parts.append(
+        '<h2>Results</h2><input type="checkbox" id="failures-only"'
+        f'{" checked" if failing else ""}><label for="failures-only"> failures only</label>'
+    )
     parts.append('<div id="results">')
     for g in report.groups:
         open_ = " open" if g.status >= Status.FAIL else ""

@@ -211,7 +211,11 @@ class Streams:
         location = self._location(status, location)
         if have < payload.size:
             location = self._patch(
-                wire, location, payload, have, payload.size,
+                wire,
+                location,
+                payload,
+                have,
+                payload.size,
                 lambda n: progress(have + n, payload.size) if progress is not None else None,
             )
         resp = wire.request("PUT", _with_digest(location, digest), body=b"")

@@ -383,7 +383,9 @@ class Wire:
                 return resp  # sent once: the caller starts the relay over if it must
             if resp.status == 401 and authorize and auth_tries < 2:
                 resp.read()
-                if self.transport.auth.handle_401(resp.httpx_response(), self.transport.http, hdrs.get("Authorization")):
+                if self.transport.auth.handle_401(
+                    resp.httpx_response(), self.transport.http, hdrs.get("Authorization")
+                ):
                     auth_tries += 1
                     continue
                 return resp

@@ -25,10 +25,15 @@ def register(sub: argparse._SubParsersAction) -> None:
         "reference in the table is verified first; --spec also proves the table complete against "
         "the spec's own text.",
     )
-    p.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"where to write (default: {DEFAULT_OUT}; - for stdout)")
+    p.add_argument(
+        "--out", type=Path, default=DEFAULT_OUT, help=f"where to write (default: {DEFAULT_OUT}; - for stdout)"
+    )
     p.add_argument("--check", action="store_true", help="write nothing; exit 1 if --out differs from a fresh render")
     p.add_argument(
-        "--spec", type=Path, metavar="FILE", help="the OCI spec's spec.md: exit 1 unless the table lists exactly its requirements"
+        "--spec",
+        type=Path,
+        metavar="FILE",
+        help="the OCI spec's spec.md: exit 1 unless the table lists exactly its requirements",
     )
     p.set_defaults(func=run)
 
@@ -77,7 +82,9 @@ def completeness(reqs: list[Requirement], sentences: list[Sentence]) -> list[str
     """What differs between the table and the spec's sentences: missing, stale or changed rows."""
     spec = {s.id: s for s in sentences}
     ours = {r.id: r for r in reqs}
-    out = [f"{i}: in the spec, not in the table ({spec[i].section}: {spec[i].text[:80]}...)" for i in spec if i not in ours]
+    out = [
+        f"{i}: in the spec, not in the table ({spec[i].section}: {spec[i].text[:80]}...)" for i in spec if i not in ours
+    ]
     out += [f"{i}: in the table, not in the spec" for i in ours if i not in spec]
     for i in spec.keys() & ours.keys():
         s, r = spec[i], ours[i]

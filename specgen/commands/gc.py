@@ -19,7 +19,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         "kept, so it is safe while `specgen serve` runs and clients push. Reads the storage "
         "settings of a `specgen serve --config` file, SPECGEN_* variables and flags alike.",
     )
-    p.add_argument("--config", metavar="FILE", default=os.environ.get("SPECGEN_CONFIG"), help="serve's YAML configuration")
+    p.add_argument(
+        "--config", metavar="FILE", default=os.environ.get("SPECGEN_CONFIG"), help="serve's YAML configuration"
+    )
     p.add_argument("--dry-run", action="store_true", help="report what would be deleted, delete nothing")
     p.add_argument(
         "--delete-untagged",

@@ -77,8 +77,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     actions = p.add_subparsers(dest="action", metavar="ACTION", required=True)
     for name, what, src_help, dst_help in (
         ("push", "an OCI image layout to a registry", "oci:DIR[:TAG]", "http[s]://HOST/REPO[:TAG]"),
-        ("pull", "an image from a registry into an OCI image layout", "http[s]://HOST/REPO[:TAG|@DIGEST]",
-         "oci:DIR[:TAG]"),
+        (
+            "pull",
+            "an image from a registry into an OCI image layout",
+            "http[s]://HOST/REPO[:TAG|@DIGEST]",
+            "oci:DIR[:TAG]",
+        ),
         ("copy", "an image from any location to any other", "SOURCE", "DESTINATION"),
     ):
         a = actions.add_parser(name, help=f"copy {what}", description=f"Copy {what}.")
@@ -91,8 +95,11 @@ def register(sub: argparse._SubParsersAction) -> None:
         a.add_argument("--dest-user", help="user name for the destination registry")
         a.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
         a.add_argument("--insecure", action="store_true", help="do not verify TLS certificates")
-        a.add_argument("--sessions", metavar="FILE",
-                       help="record blob uploads in FILE, so a push cut off midway continues there next time")
+        a.add_argument(
+            "--sessions",
+            metavar="FILE",
+            help="record blob uploads in FILE, so a push cut off midway continues there next time",
+        )
         a.add_argument("--quiet", "-q", action="store_true", help="no progress bars, even on a terminal")
         a.set_defaults(func=run, kinds={"push": ("oci", "registry"), "pull": ("registry", "oci")}.get(name))
 
@@ -127,7 +134,6 @@ def run(args: argparse.Namespace) -> int:
         )
         clients.append(client)
         return RegistryStore(client, loc.path)
-
 
     try:
         source = store(src, "src", False)
@@ -169,8 +175,13 @@ class BarProgress:
 
         self._count = len(blobs)
         self._bar = tqdm(
-            total=sum(b.size for b in blobs), unit="B", unit_scale=True, unit_divisor=1024, file=sys.stderr,
-            desc=f"blobs 0/{self._count}", leave=True,
+            total=sum(b.size for b in blobs),
+            unit="B",
+            unit_scale=True,
+            unit_divisor=1024,
+            file=sys.stderr,
+            desc=f"blobs 0/{self._count}",
+            leave=True,
         )
 
     def blob_started(self, blob) -> None:

@@ -22,11 +22,17 @@ def register(sub: argparse._SubParsersAction) -> None:
         "or none, POST /token (OAuth2 password and refresh_token grants). Tokens are JWTs signed "
         "with --signing-key, carrying --signing-cert in their x5c header.",
     )
-    p.add_argument("--signing-key", metavar="FILE", help="PEM private key, RSA or EC P-256 ($SPECGEN_TOKEN_SIGNING_KEY)")
     p.add_argument(
-        "--signing-cert", metavar="FILE", help="its PEM certificate (chain): what registries trust ($SPECGEN_TOKEN_SIGNING_CERT)"
+        "--signing-key", metavar="FILE", help="PEM private key, RSA or EC P-256 ($SPECGEN_TOKEN_SIGNING_KEY)"
     )
-    p.add_argument("--issuer", metavar="NAME", help="the tokens' iss (default: specgen-token-server) ($SPECGEN_TOKEN_ISSUER)")
+    p.add_argument(
+        "--signing-cert",
+        metavar="FILE",
+        help="its PEM certificate (chain): what registries trust ($SPECGEN_TOKEN_SIGNING_CERT)",
+    )
+    p.add_argument(
+        "--issuer", metavar="NAME", help="the tokens' iss (default: specgen-token-server) ($SPECGEN_TOKEN_ISSUER)"
+    )
     p.add_argument(
         "--service",
         action="append",

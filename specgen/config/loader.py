@@ -84,7 +84,9 @@ def load_file(path: str | os.PathLike[str]) -> Loaded:
     except yaml.YAMLError as exc:  # a bad scalar (say, an invalid timestamp)
         raise UserError(f"{name}: not YAML: {exc}") from None
     if not isinstance(data, dict):
-        raise UserError(f"{_where(name, 1)}: the configuration must be a mapping of sections, not {type(data).__name__}")
+        raise UserError(
+            f"{_where(name, 1)}: the configuration must be a mapping of sections, not {type(data).__name__}"
+        )
     return Loaded(name, data, lines)
 
 

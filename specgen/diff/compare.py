@@ -86,8 +86,9 @@ def _route(a: RouteDescriptor, b: RouteDescriptor) -> Iterator[Change]:
             yield Change("method-added", name, m.method)
 
 
-def _request(route: str, method: str, a: RequestDescriptor, b: RequestDescriptor,
-             paths: tuple[str, str] = ("", "")) -> Iterator[Change]:
+def _request(
+    route: str, method: str, a: RequestDescriptor, b: RequestDescriptor, paths: tuple[str, str] = ("", "")
+) -> Iterator[Change]:
     at = {"route": route, "method": method, "request": a.name}
     (a, named_a), (b, named_b) = _by_variable(a, paths[0]), _by_variable(b, paths[1])
     for variable in dict.fromkeys([*named_a, *named_b]):
@@ -97,8 +98,7 @@ def _request(route: str, method: str, a: RequestDescriptor, b: RequestDescriptor
     if a.description != b.description:
         yield Change("request-description-changed", **at, old=a.description, new=b.description)
     if a.body.content_type != b.body.content_type:
-        yield Change("request-body-type-changed", **at, item="body", old=a.body.content_type,
-                     new=b.body.content_type)
+        yield Change("request-body-type-changed", **at, item="body", old=a.body.content_type, new=b.body.content_type)
     if a.body.format != b.body.format:
         yield Change("request-body-format-changed", **at, item="body", old=a.body.format, new=b.body.format)
     for attr, where in PARAMETER_LOCATIONS:
@@ -127,8 +127,9 @@ def _param_key(where: str) -> Callable[[ParameterDescriptor], object]:
     return (lambda p: p.name.lower()) if where in ("header", "response header") else (lambda p: p.name)
 
 
-def _request_parameters(at: dict, where: str, a: Sequence[ParameterDescriptor],
-                        b: Sequence[ParameterDescriptor]) -> Iterator[Change]:
+def _request_parameters(
+    at: dict, where: str, a: Sequence[ParameterDescriptor], b: Sequence[ParameterDescriptor]
+) -> Iterator[Change]:
     pa, pb = _keyed(a, _param_key(where)), _keyed(b, _param_key(where))
     for key, p in pa.items():
         item = f"{where} {p.name}"
@@ -152,8 +153,13 @@ def _order(at: dict, where: str, pa: dict, pb: dict) -> Iterator[Change]:
     common_a = [k for k in pa if k in pb]
     common_b = [k for k in pb if k in pa]
     if common_a != common_b:
-        yield Change("parameter-order-changed", **at, item=f"{where}s",
-                     old=[pa[k].name for k in common_a], new=[pb[k].name for k in common_b])
+        yield Change(
+            "parameter-order-changed",
+            **at,
+            item=f"{where}s",
+            old=[pa[k].name for k in common_a],
+            new=[pb[k].name for k in common_b],
+        )
 
 
 def _parameter(at: dict, item: str, where: str, p: ParameterDescriptor, q: ParameterDescriptor) -> Iterator[Change]:
@@ -177,8 +183,9 @@ def _response_label(kind: str, r: ResponseDescriptor) -> str:
     return f"{KIND[kind]} {r.name!r} {r.status_code}" if r.name else f"{KIND[kind]} {r.status_code}"
 
 
-def _responses(at: dict, kind: str, a: Sequence[ResponseDescriptor],
-               b: Sequence[ResponseDescriptor]) -> Iterator[Change]:
+def _responses(
+    at: dict, kind: str, a: Sequence[ResponseDescriptor], b: Sequence[ResponseDescriptor]
+) -> Iterator[Change]:
     names_a = [r.name for r in a]
     names_b = [r.name for r in b]
 
@@ -222,8 +229,11 @@ def _response(at: dict, kind: str, a: ResponseDescriptor, b: ResponseDescriptor)
     for attr, label in (("headers", "response header"), ("fields", "field")):
         pa = _keyed(getattr(a, attr) or (), _param_key(label))
         pb = _keyed(getattr(b, attr) or (), _param_key(label))
-        added, removed = ("response-header-added", "response-header-removed") if attr == "headers" else (
-            "response-field-added", "response-field-removed")
+        added, removed = (
+            ("response-header-added", "response-header-removed")
+            if attr == "headers"
+            else ("response-field-added", "response-field-removed")
+        )
         for k, p in pa.items():
             if k not in pb:
                 yield Change(removed, **where, item=f"{label} {p.name}", old=p.name)

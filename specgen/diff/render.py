@@ -35,8 +35,7 @@ def text(changes: Sequence[Change], old: str, new: str) -> str:
     lines = [f"{old} -> {new}"]
     for c in changes:
         lines.append(
-            f"[{c.level()}] {c.rule}: {c.where()}: {c.describe()} "
-            f"(clients: {c.clients}, servers: {c.servers})"
+            f"[{c.level()}] {c.rule}: {c.where()}: {c.describe()} (clients: {c.clients}, servers: {c.servers})"
         )
     lines.append(summary(changes))
     return "\n".join(lines) + "\n"
@@ -72,7 +71,11 @@ def as_json(changes: Sequence[Change], old: str, new: str) -> str:
     data = {
         "old": old,
         "new": new,
-        "counts": {"both": counts(changes), "clients": counts(changes, "clients"), "servers": counts(changes, "servers")},
+        "counts": {
+            "both": counts(changes),
+            "clients": counts(changes, "clients"),
+            "servers": counts(changes, "servers"),
+        },
         "changes": [c.as_dict() for c in changes],
     }
     return json.dumps(data, indent=2, ensure_ascii=False, default=list) + "\n"
@@ -93,8 +96,10 @@ def junit(changes: Sequence[Change], old: str, new: str, fail_level: str = "brea
         message = f"{c.describe()} (clients: {c.clients}, servers: {c.servers})"
         if c in failed:
             out.append(case + ">")
-            out.append(f"      <failure type={quoteattr(c.level(side))} message={quoteattr(message)}>"
-                       f"{escape(c.definition.summary)}</failure>")
+            out.append(
+                f"      <failure type={quoteattr(c.level(side))} message={quoteattr(message)}>"
+                f"{escape(c.definition.summary)}</failure>"
+            )
             out.append("    </testcase>")
         else:
             out.append(case + f"><system-out>{escape(message)}</system-out></testcase>")

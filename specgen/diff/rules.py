@@ -54,12 +54,17 @@ RULES: dict[str, Rule] = {
         Rule("request-parameter-added-required", _B, _C, "a required parameter or header was added to a request"),
         Rule("request-parameter-added-optional", _C, _P, "an optional parameter or header was added to a request"),
         Rule("request-parameter-removed", _P, _C, "a parameter or header of a request was removed"),
-        Rule("request-parameter-required-removed", _C, _B, "a required parameter or header was removed: old "
-             "servers still require it"),
+        Rule(
+            "request-parameter-required-removed",
+            _C,
+            _B,
+            "a required parameter or header was removed: old servers still require it",
+        ),
         Rule("request-parameter-now-required", _B, _C, "a parameter or header became required"),
         Rule("request-parameter-now-optional", _C, _B, "a required parameter or header became optional"),
-        Rule("path-parameter-renamed", _D, _D, "the descriptor of a path variable has another name (the URL "
-             "is the same)"),
+        Rule(
+            "path-parameter-renamed", _D, _D, "the descriptor of a path variable has another name (the URL is the same)"
+        ),
         Rule("parameter-pattern-changed", _P, _P, "the pattern (regexp or path format) of a parameter changed"),
         Rule("parameter-type-changed", _P, _P, "the declared type of a parameter or header changed"),
         Rule("parameter-format-changed", _D, _D, "the example format of a parameter or header changed"),
@@ -73,8 +78,12 @@ RULES: dict[str, Rule] = {
         Rule("response-status-changed", _B, _B, "the status code of a response changed"),
         Rule("response-description-changed", _D, _D, "a response's description changed"),
         Rule("response-body-type-changed", _P, _P, "the media type of a response body changed"),
-        Rule("response-body-type-parameters-changed", _C, _C, "only the parameters of a response body's media "
-             "type changed (e.g. `; charset=utf-8`)"),
+        Rule(
+            "response-body-type-parameters-changed",
+            _C,
+            _C,
+            "only the parameters of a response body's media type changed (e.g. `; charset=utf-8`)",
+        ),
         Rule("response-body-format-changed", _D, _D, "a response body's example format changed"),
         Rule("response-header-added", _C, _P, "a response header was added: old servers do not send it"),
         Rule("response-header-removed", _P, _C, "a response header was removed: old clients may rely on it"),

@@ -30,7 +30,7 @@ def _honoured(r: Requirement) -> str:
 def _row(r: Requirement) -> str:
     gap = r.gap or ("a client's duty" if r.party == "client" and not r.honoured else "")
     return (
-        f"| <a id=\"{r.id}\"></a>`{r.id}` | {r.level} | {PARTIES[r.party]} | {_cell(r.says)} "
+        f'| <a id="{r.id}"></a>`{r.id}` | {r.level} | {PARTIES[r.party]} | {_cell(r.says)} '
         f"| {_code(r.descriptor)} | {_honoured(r)} | {_code(r.checked)} | {_cell(gap)} |"
     )
 

@@ -102,7 +102,10 @@ def locate(dset: DescriptorSet, locator: str) -> str | None:
 
 def _defines(source: str, name: str) -> bool:
     last = name.rsplit(".", 1)[-1]
-    return re.search(rf"^\s*(?:async\s+def|def|class)\s+{re.escape(last)}\b|^{re.escape(last)}\s*[:=]", source, re.M) is not None
+    return (
+        re.search(rf"^\s*(?:async\s+def|def|class)\s+{re.escape(last)}\b|^{re.escape(last)}\s*[:=]", source, re.M)
+        is not None
+    )
 
 
 def problems(reqs: Iterable[Requirement], dset: DescriptorSet, root: Path, scenarios: Iterable[str]) -> list[str]:

@@ -76,7 +76,9 @@ HELP = {
 def from_settings(values: Mapping[str, Any]) -> Limits:
     """The limits of resolved configuration ``values`` (keys ``limits.<field>``, see
     ``specgen.config.settings``; a key not given keeps its default)."""
-    return Limits(**{f.name: values[f"limits.{f.name}"] for f in fields(Limits) if values.get(f"limits.{f.name}") is not None})
+    return Limits(
+        **{f.name: values[f"limits.{f.name}"] for f in fields(Limits) if values.get(f"limits.{f.name}") is not None}
+    )
 
 
 _current: Limits | None = None

@@ -34,8 +34,12 @@ class Metrics:
             buckets=BUCKETS,
             registry=reg,
         )
-        self.bytes_in = Counter("specgen_http_request_body_bytes", "Request body bytes received", by_request, registry=reg)
-        self.bytes_out = Counter("specgen_http_response_body_bytes", "Response body bytes sent", by_request, registry=reg)
+        self.bytes_in = Counter(
+            "specgen_http_request_body_bytes", "Request body bytes received", by_request, registry=reg
+        )
+        self.bytes_out = Counter(
+            "specgen_http_response_body_bytes", "Response body bytes sent", by_request, registry=reg
+        )
         self.uploads = Gauge(
             "specgen_uploads_in_progress",
             "Blob upload requests (POST, PATCH, PUT on the upload routes) being served now",

@@ -49,7 +49,9 @@ def configure_logging(values: Mapping[str, Any]) -> None:
         logger = logging.getLogger(name)
         if not any(getattr(h, "_specgen", False) for h in logger.handlers):
             handler = logging.StreamHandler(sys.stderr)
-            handler.setFormatter(logging.Formatter("%(message)s" if name == LOGGER else "%(levelname)s: %(name)s: %(message)s"))
+            handler.setFormatter(
+                logging.Formatter("%(message)s" if name == LOGGER else "%(levelname)s: %(name)s: %(message)s")
+            )
             handler._specgen = True  # type: ignore[attr-defined]
             logger.addHandler(handler)
         logger.setLevel(lvl)

@@ -59,8 +59,10 @@ class _Guard:
             if now - self.last >= GUARD_INTERVAL:
                 more = f" ({self.suppressed} more since the last report)" if self.suppressed else ""
                 log.error(
-                    "%s: %s; accepting again in a second%s", context.get("message", "out of resources"),
-                    exc.strerror, more,
+                    "%s: %s; accepting again in a second%s",
+                    context.get("message", "out of resources"),
+                    exc.strerror,
+                    more,
                 )
                 self.last, self.suppressed = now, 0
             else:

@@ -70,7 +70,7 @@ def parse_challenges(value: str) -> list[Challenge]:
     while pos < n:
         m = re.compile(_TOKEN).match(value, pos)
         if not m:
-            raise GrammarError(f"expected an auth-scheme at {pos}: {value[pos:pos + 20]!r}")
+            raise GrammarError(f"expected an auth-scheme at {pos}: {value[pos : pos + 20]!r}")
         scheme, pos = m.group(0).lower(), m.end()
         params: dict[str, str] = {}
         token68 = None
@@ -98,7 +98,7 @@ def parse_challenges(value: str) -> list[Challenge]:
         pos = skip_ows(pos)
         if pos < n:
             if value[pos] != ",":
-                raise GrammarError(f"unexpected {value[pos:pos + 20]!r} at {pos}")
+                raise GrammarError(f"unexpected {value[pos : pos + 20]!r} at {pos}")
             pos = skip_ows(pos + 1)
     if not out:
         raise GrammarError("empty challenge")
@@ -113,7 +113,8 @@ class Options:
 
 
 _OPTIONS: contextvars.ContextVar[Options] = contextvars.ContextVar(
-    "specgen_check_auth", default=Options()  # noqa: B039 - Options is frozen
+    "specgen_check_auth",
+    default=Options(),  # noqa: B039 - Options is frozen
 )
 
 
@@ -267,7 +268,9 @@ def auth(ctx: Context) -> None:
     main_auth = _basic(creds.user, creds.password or "") if creds.user is not None else None
 
     with ctx.check("unauthenticated GET /v2/ is challenged (RFC 7235 grammar)"):
-        ex = ctx.call("GET", ctx.urls.base(), expect=401, auth=False, decline={200: "the registry lets anonymous clients in"})
+        ex = ctx.call(
+            "GET", ctx.urls.base(), expect=401, auth=False, decline={200: "the registry lets anonymous clients in"}
+        )
         c = _challenge(ex)
         if c.scheme == "bearer":
             missing = [p for p in ("realm", "service") if not c.params.get(p)]
@@ -327,19 +330,31 @@ def auth(ctx: Context) -> None:
             secrets_seen.append(token)
         with ctx.check("the token is accepted on the retried request and reused"):
             for _ in range(2):
-                ctx.call("GET", ctx.urls.blob(ctx.repo, digest), headers={"Authorization": f"Bearer {token}"}, auth=False)
+                ctx.call(
+                    "GET", ctx.urls.blob(ctx.repo, digest), headers={"Authorization": f"Bearer {token}"}, auth=False
+                )
             ctx.note(f"one token for two requests ({tokens.fetches} token request)")
         with ctx.check("anonymous pull, where offered", independent=True):
             anon = tokens.fetch(scope, None, expect=200)
             assert anon is not None
-            ex = ctx.call("GET", ctx.urls.blob(ctx.repo, digest), headers={"Authorization": f"Bearer {anon}"},
-                          expect=(200, 401), auth=False)
+            ex = ctx.call(
+                "GET",
+                ctx.urls.blob(ctx.repo, digest),
+                headers={"Authorization": f"Bearer {anon}"},
+                expect=(200, 401),
+                auth=False,
+            )
             if ex.status == 401:
                 raise Declined("anonymous pull not offered (the anonymous token does not grant pull)")
         with ctx.check("401 with a challenge for a malformed and a tampered (expired) token", independent=True):
             for bad in ("not-a-token", _tamper(token)):
-                ex = ctx.call("GET", ctx.urls.blob(ctx.repo, digest), headers={"Authorization": f"Bearer {bad}"},
-                              expect=401, auth=False)
+                ex = ctx.call(
+                    "GET",
+                    ctx.urls.blob(ctx.repo, digest),
+                    headers={"Authorization": f"Bearer {bad}"},
+                    expect=401,
+                    auth=False,
+                )
                 _challenge(ex)
         with ctx.check("401 from the realm for a wrong password", independent=True):
             if creds.user is None:
@@ -359,8 +374,13 @@ def auth(ctx: Context) -> None:
         with ctx.check("401 with a challenge for a wrong password", independent=True):
             wrong = "wrong-" + secrets.token_hex(6)
             passwords.append(wrong)
-            ex = ctx.call("GET", ctx.urls.blob(ctx.repo, digest), headers={"Authorization": _basic(creds.user or "", wrong)},
-                          expect=401, auth=False)
+            ex = ctx.call(
+                "GET",
+                ctx.urls.blob(ctx.repo, digest),
+                headers={"Authorization": _basic(creds.user or "", wrong)},
+                expect=401,
+                auth=False,
+            )
             _challenge(ex)
 
     with ctx.check("a pull-only account may pull, not push or delete (403 DENIED)", independent=True):
@@ -374,7 +394,9 @@ def auth(ctx: Context) -> None:
             secrets_seen.append(tok)
             claims = _claims(tok)
             if claims is not None:
-                granted = {a for e in claims.get("access") or [] if e.get("name") == ctx.repo for a in e.get("actions", [])}
+                granted = {
+                    a for e in claims.get("access") or [] if e.get("name") == ctx.repo for a in e.get("actions", [])
+                }
                 if granted & {"push", "delete"}:
                     raise StepFailed(f"the realm granted the pull-only account {sorted(granted)}")
             reader = f"Bearer {tok}"

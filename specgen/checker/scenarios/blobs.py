@@ -90,9 +90,7 @@ def blob_mount(ctx: Context) -> None:
     if not _mount_may_open_upload(ctx):
         return  # the set (registry_v2) declares no answer for a mount that cannot be done
     with ctx.check("POST ?mount=&from= a repository lacking the blob opens an upload instead"):
-        ex = ctx.call(
-            "POST", ctx.urls.blob_upload(ctx.repo, {"mount": random_digest(), "from": source}), expect=202
-        )
+        ex = ctx.call("POST", ctx.urls.blob_upload(ctx.repo, {"mount": random_digest(), "from": source}), expect=202)
         location_route(ex, ctx.dset, BLOB_UPLOAD_CHUNK, name=ctx.repo)
 
 

@@ -108,11 +108,21 @@ LARGEST_MANIFEST = 4 << 20
 
 def _oci_image(ctx: Context, label: str, layers: list[dict], extra: dict | None = None) -> Manifest:
     """An OCI image manifest over a pushed config and the given layer descriptors."""
-    config = json.dumps({"architecture": "amd64", "os": "linux", "rootfs": {"type": "layers", "diff_ids": []},
-                         "config": {"Labels": {"specgen.check": f"{ctx.repo} {label}"}}}).encode()
+    config = json.dumps(
+        {
+            "architecture": "amd64",
+            "os": "linux",
+            "rootfs": {"type": "layers", "diff_ids": []},
+            "config": {"Labels": {"specgen.check": f"{ctx.repo} {label}"}},
+        }
+    ).encode()
     cfg = push_blob(ctx, config)
-    doc = {"schemaVersion": 2, "mediaType": OCI_MANIFEST,
-           "config": {"mediaType": OCI_CONFIG, "digest": cfg, "size": len(config)}, "layers": layers}
+    doc = {
+        "schemaVersion": 2,
+        "mediaType": OCI_MANIFEST,
+        "config": {"mediaType": OCI_CONFIG, "digest": cfg, "size": len(config)},
+        "layers": layers,
+    }
     return json.dumps(doc | (extra or {}), indent=2).encode(), OCI_MANIFEST
 
 
@@ -159,10 +169,17 @@ def manifest_push_tags(ctx: Context) -> None:
     digest = digest_of(manifest[0], "sha512")
     with ctx.check("PUT by sha512 digest with ten tag parameters answers OCI-Tag naming each"):
         query = "&".join(f"tag={t}" for t in PUSHED_TAGS)
-        ex = ctx.call("PUT", f"{ctx.urls.manifest(ctx.repo, digest)}?{query}",
-                      headers={"Content-Type": manifest[1]}, body=manifest[0], expect=201,
-                      decline={400: "the registry takes no manifest by a sha512 digest (sha512 is optional)",
-                               414: "the registry takes fewer than ten tags in one push (it should take ten)"})
+        ex = ctx.call(
+            "PUT",
+            f"{ctx.urls.manifest(ctx.repo, digest)}?{query}",
+            headers={"Content-Type": manifest[1]},
+            body=manifest[0],
+            expect=201,
+            decline={
+                400: "the registry takes no manifest by a sha512 digest (sha512 is optional)",
+                414: "the registry takes fewer than ten tags in one push (it should take ten)",
+            },
+        )
         ctx.ledger.manifests.append((ctx.repo, digest))
         expect_value(ex, "Docker-Content-Digest", digest, required=False)
         named = _oci_tags(ex)
@@ -198,42 +215,66 @@ def manifest_nested_index(ctx: Context) -> None:
         inner = index([child])
         put_manifest(ctx, digest_of(inner[0]), inner)
     with ctx.check("PUT, GET and HEAD an index over that index"):
-        doc = {"schemaVersion": 2, "mediaType": OCI_INDEX, "manifests": [
-            {"mediaType": OCI_INDEX, "digest": digest_of(inner[0]), "size": len(inner[0])}]}
+        doc = {
+            "schemaVersion": 2,
+            "mediaType": OCI_INDEX,
+            "manifests": [{"mediaType": OCI_INDEX, "digest": digest_of(inner[0]), "size": len(inner[0])}],
+        }
         _by_digest(ctx, (json.dumps(doc, indent=2).encode(), OCI_INDEX))
 
 
-@scenario("manifest-sparse-index", "an index naming a manifest the registry lacks (a registry may refuse it)",
-          declines=(Decline(MANIFEST, "PUT", 400),))
+@scenario(
+    "manifest-sparse-index",
+    "an index naming a manifest the registry lacks (a registry may refuse it)",
+    declines=(Decline(MANIFEST, "PUT", 400),),
+)
 def manifest_sparse_index(ctx: Context) -> None:
     with ctx.check("PUT an index over one pushed and one absent manifest"):
         child = image(ctx, "sparse")
         put_manifest(ctx, digest_of(child[0]), child)
         absent = _oci_image(ctx, "sparse-absent", [])
         sparse = index([child, absent])
-        put_manifest(ctx, digest_of(sparse[0]), sparse,
-                     decline={400: "the registry refuses an index naming a manifest it lacks (allowed)"})
+        put_manifest(
+            ctx,
+            digest_of(sparse[0]),
+            sparse,
+            decline={400: "the registry refuses an index naming a manifest it lacks (allowed)"},
+        )
     with ctx.check("GET and HEAD the sparse index"):
         get_manifest(ctx, digest_of(sparse[0]), sparse)
         get_manifest(ctx, digest_of(sparse[0]), sparse, "HEAD")
 
 
-@scenario("manifest-nondistributable", "an image with a non-distributable layer the registry never received",
-          declines=(Decline(MANIFEST, "PUT", 400),))
+@scenario(
+    "manifest-nondistributable",
+    "an image with a non-distributable layer the registry never received",
+    declines=(Decline(MANIFEST, "PUT", 400),),
+)
 def manifest_nondistributable(ctx: Context) -> None:
-    foreign = {"mediaType": NONDISTRIBUTABLE, "digest": random_digest(), "size": 1234,
-               "urls": ["https://example.invalid/layer.tar.gz"]}
+    foreign = {
+        "mediaType": NONDISTRIBUTABLE,
+        "digest": random_digest(),
+        "size": 1234,
+        "urls": ["https://example.invalid/layer.tar.gz"],
+    }
     with ctx.check("PUT an image whose layer is non-distributable and not pushed"):
         manifest = _oci_image(ctx, "nondistributable", [foreign])
-        put_manifest(ctx, digest_of(manifest[0]), manifest,
-                     decline={400: "the registry wants every layer pushed, non-distributable ones too (allowed)"})
+        put_manifest(
+            ctx,
+            digest_of(manifest[0]),
+            manifest,
+            decline={400: "the registry wants every layer pushed, non-distributable ones too (allowed)"},
+        )
     with ctx.check("GET and HEAD it"):
         get_manifest(ctx, digest_of(manifest[0]), manifest)
         get_manifest(ctx, digest_of(manifest[0]), manifest, "HEAD")
 
 
-@scenario("manifest-large", "a manifest of exactly 4 MiB, the size the OCI spec recommends registries take",
-          declines=(Decline(MANIFEST, "PUT", 413),))
+@scenario(
+    "manifest-large",
+    "a manifest of exactly 4 MiB, the size the OCI spec recommends registries take",
+    declines=(Decline(MANIFEST, "PUT", 413),),
+)
 def manifest_large(ctx: Context) -> None:
     with ctx.check("PUT a 4 MiB manifest"):
         small = _oci_image(ctx, "large", [], {"annotations": {"org.example.padding": ""}})
@@ -242,8 +283,12 @@ def manifest_large(ctx: Context) -> None:
         body = json.dumps(doc, indent=2).encode()
         assert len(body) == LARGEST_MANIFEST, len(body)
         manifest = (body, OCI_MANIFEST)
-        put_manifest(ctx, digest_of(body), manifest,
-                     decline={413: "the registry takes no manifest of 4 MiB (the OCI spec recommends it)"})
+        put_manifest(
+            ctx,
+            digest_of(body),
+            manifest,
+            decline={413: "the registry takes no manifest of 4 MiB (the OCI spec recommends it)"},
+        )
     with ctx.check("GET and HEAD return it whole"):
         get_manifest(ctx, digest_of(body), manifest)
         get_manifest(ctx, digest_of(body), manifest, "HEAD")

@@ -41,7 +41,9 @@ def _get_manifest(ctx: Context, repo: str, reference: str, expected: str | None 
         raise StepFailed(f"GET manifest {reference}: the body is not JSON") from None
     media_type = (header(ex, "Content-Type") or "").split(";")[0].strip()
     if isinstance(doc, dict) and doc.get("mediaType") and doc["mediaType"] != media_type:
-        raise StepFailed(f"GET manifest {reference}: Content-Type {media_type!r}, the manifest says {doc['mediaType']!r}")
+        raise StepFailed(
+            f"GET manifest {reference}: Content-Type {media_type!r}, the manifest says {doc['mediaType']!r}"
+        )
     head = ctx.call("HEAD", ctx.urls.manifest(repo, reference), headers={"Accept": ACCEPT_ALL}, expect=200)
     expect_length(head, len(ex.body))
     expect_value(head, "Docker-Content-Digest", sent or digest, required=False)
@@ -85,7 +87,9 @@ def pull_image(ctx: Context) -> None:
                     seen += 1
                     child_doc, _, body = _get_manifest(ctx, repo, child["digest"], child["digest"])
                     if len(body) != child.get("size"):
-                        raise StepFailed(f"manifest {child['digest']} has {len(body)} bytes, the index says {child.get('size')}")
+                        raise StepFailed(
+                            f"manifest {child['digest']} has {len(body)} bytes, the index says {child.get('size')}"
+                        )
                     queue.append(child_doc)
                 continue
             for blob in [doc.get("config"), *(doc.get("layers") or [])]:
@@ -142,8 +146,14 @@ def pull_referrers(ctx: Context) -> None:
 def pull_errors(ctx: Context) -> None:
     repo, _ = image_of(ctx)
     with ctx.check("unknown tag, unknown blob", independent=True):
-        ctx.call("GET", ctx.urls.manifest(repo, "specgen-no-such-tag"), headers={"Accept": ACCEPT_ALL}, expect=404,
-                 codes=("MANIFEST_UNKNOWN", "NAME_UNKNOWN"), soft=True)
+        ctx.call(
+            "GET",
+            ctx.urls.manifest(repo, "specgen-no-such-tag"),
+            headers={"Accept": ACCEPT_ALL},
+            expect=404,
+            codes=("MANIFEST_UNKNOWN", "NAME_UNKNOWN"),
+            soft=True,
+        )
         ctx.call("GET", ctx.urls.blob(repo, random_digest()), expect=404, codes=("BLOB_UNKNOWN",), soft=True)
         ctx.call("HEAD", ctx.urls.blob(repo, random_digest()), expect=404, soft=True)
     with ctx.check("invalid digest", independent=True):

@@ -225,9 +225,7 @@ def get_manifest(
     """GET or HEAD: the media type pushed, the bytes pushed (GET), and a Docker-Content-Digest and
     Content-Length that are the manifest's (sha256 by tag; the reference's algorithm by digest)."""
     body, media_type = manifest
-    ex = ctx.call(
-        method, ctx.urls.manifest(repo or ctx.repo, reference), headers={"Accept": ACCEPT_ALL}, expect=200
-    )
+    ex = ctx.call(method, ctx.urls.manifest(repo or ctx.repo, reference), headers={"Accept": ACCEPT_ALL}, expect=200)
     ctype = header(ex, "Content-Type") or ""
     if ctype.split(";")[0].strip() != media_type:
         raise StepFailed(f"{method} manifest answered Content-Type {ctype!r}, pushed as {media_type}")
@@ -269,7 +267,9 @@ def follow(
         if seen and page and page[0] <= seen[-1]:
             raise StepFailed(f"{where} starts with {page[0]!r}, not after the previous page's last {seen[-1]!r}")
         if number > 1 and not page:
-            raise StepFailed(f"the Link of page {number - 1} leads to an empty page {number}: page {number - 1} was the last")
+            raise StepFailed(
+                f"the Link of page {number - 1} leads to an empty page {number}: page {number - 1} was the last"
+            )
         seen += page
         pending -= set(page)
         link = header(ex, "Link")

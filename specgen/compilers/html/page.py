@@ -85,8 +85,13 @@ def page_context(dset: DescriptorSet, note: str = "") -> dict[str, Any]:
             if key is None and variant.schema is not None and codes and errors_key:
                 key = errors_key
             if key is not None:
-                out.append({"media": variant.media_type, "title": _title(dset, key),
-                            "anchor": schema_anchor(_title(dset, key))})
+                out.append(
+                    {
+                        "media": variant.media_type,
+                        "title": _title(dset, key),
+                        "anchor": schema_anchor(_title(dset, key)),
+                    }
+                )
         return out
 
     ctx.update(

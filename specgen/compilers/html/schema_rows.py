@@ -1,8 +1,8 @@
 """A JSON Schema as the rows of a field table: dotted path, type, required, description.
 
-    >>> schema_rows({"type": "object", "required": ["a"], "properties": {
-    ...     "a": {"type": "integer", "minimum": 0}, "b": {"type": "array", "items": {"type": "string"}}}})
-    [Row(path='a', type='integer ≥ 0', required=True, description=''), Row(path='b', type='array of string', required=False, description='')]
+>>> schema_rows({"type": "object", "required": ["a"], "properties": {
+...     "a": {"type": "integer", "minimum": 0}, "b": {"type": "array", "items": {"type": "string"}}}})
+[Row(path='a', type='integer ≥ 0', required=True, description=''), Row(path='b', type='array of string', required=False, description='')]
 """
 
 from __future__ import annotations

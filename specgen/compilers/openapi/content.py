@@ -44,7 +44,9 @@ def content(components: Components, items: list[Item], codes: list[str], owner: 
     return out
 
 
-def _example(dset: DescriptorSet, request: RequestDescriptor, rid: str, variant: bodies.BodyVariant) -> dict[str, Any] | None:
+def _example(
+    dset: DescriptorSet, request: RequestDescriptor, rid: str, variant: bodies.BodyVariant
+) -> dict[str, Any] | None:
     """An example ``value`` for one request body variant: the set's own example of that media type
     (``extensions["body_examples"]``), else the body's ``Format`` when it is JSON valid against the
     variant's schema; ``None`` when neither (binary bodies, placeholder formats: the text stays in

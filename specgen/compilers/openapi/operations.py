@@ -45,9 +45,9 @@ def operation(ctx: Context, route: RouteDescriptor, method: MethodDescriptor) ->
         op["requestBody"] = body
     groups, listed_per_request = group_by_status(requests)
     oid = op["operationId"]
-    op["responses"] = {
-        str(s): response(ctx.dset, ctx.components, groups[s], f"{oid} {s}") for s in sorted(groups)
-    } or {"default": {"description": "Not described."}}
+    op["responses"] = {str(s): response(ctx.dset, ctx.components, groups[s], f"{oid} {s}") for s in sorted(groups)} or {
+        "default": {"description": "Not described."}
+    }
     if ctx.templates[route.name].variables:
         add_unmatched_route(op["responses"], head=method.method == "HEAD")
     op["x-requests"] = []

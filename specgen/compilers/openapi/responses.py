@@ -55,9 +55,7 @@ def _headers(responses: list[ResponseDescriptor]) -> dict[str, dict[str, Any]]:
     return headers
 
 
-def response(
-    dset: DescriptorSet, components: Components, originals: list[Original], owner: str = ""
-) -> dict[str, Any]:
+def response(dset: DescriptorSet, components: Components, originals: list[Original], owner: str = "") -> dict[str, Any]:
     """One response object from the responses of one status (``owner``: operationId and status,
     which names the error envelope it may create)."""
     responses = [r for r, _ in originals]

@@ -71,7 +71,9 @@ class Blobs(Entity):
         count = end - start + 1
         if request.head:
             return Response(206, {**headers, "Content-Length": str(count)})
-        return Response(206, {**headers, "Content-Length": str(count)}, await self.driver.read_blob(digest, start, count))
+        return Response(
+            206, {**headers, "Content-Length": str(count)}, await self.driver.read_blob(digest, start, count)
+        )
 
     async def delete_blob(self, request: BlobRequest) -> Response:
         name = repository(request)

@@ -130,7 +130,9 @@ class S3:
         session = await self._session()
         url = self._base + urllib.parse.quote(key, safe="/-_.~")
         for attempt in (1, 2):
-            req = AWSRequest(method=method, url=url, headers={**(headers or {}), "x-amz-content-sha256": "UNSIGNED-PAYLOAD"})
+            req = AWSRequest(
+                method=method, url=url, headers={**(headers or {}), "x-amz-content-sha256": "UNSIGNED-PAYLOAD"}
+            )
             self._signer.add_auth(req)
             try:
                 resp = await session.request(method, url, headers=dict(req.headers.items()), data=body or None)

@@ -179,9 +179,7 @@ class PartWriter:
             await self.inflight.pop(0)
 
     async def _upload(self, entry: list, part: bytes) -> None:
-        resp = await self.s3.call(
-            "upload_part", Key=self.key, UploadId=self.multipart, PartNumber=entry[0], Body=part
-        )
+        resp = await self.s3.call("upload_part", Key=self.key, UploadId=self.multipart, PartNumber=entry[0], Body=part)
         entry[1] = resp["ETag"]
 
     async def last_part(self) -> None:
@@ -440,8 +438,12 @@ class Sessions:
             last = min(first + COPY_PART, size) - 1
             async with gate:
                 resp = await self.s3.call(
-                    "upload_part_copy", Key=dst, UploadId=upload, PartNumber=number,
-                    CopySource=source, CopySourceRange=f"bytes={first}-{last}",
+                    "upload_part_copy",
+                    Key=dst,
+                    UploadId=upload,
+                    PartNumber=number,
+                    CopySource=source,
+                    CopySourceRange=f"bytes={first}-{last}",
                 )
             return {"PartNumber": number, "ETag": resp["CopyPartResult"]["ETag"]}
 
@@ -467,13 +469,18 @@ class Sessions:
         async with self.locked(name, upload_id) as st:
             if st.multipart:
                 await _quietly(
-                    self.s3.call("abort_multipart_upload", Key=self.keys.upload(upload_id) + "data", UploadId=st.multipart)
+                    self.s3.call(
+                        "abort_multipart_upload", Key=self.keys.upload(upload_id) + "data", UploadId=st.multipart
+                    )
                 )
             await self._remove(upload_id, st)
 
     async def _all(self) -> list[SessionState]:
-        ids = [k[len(self.keys.uploads) :].split("/")[0] for k in await self.s3.keys(self.keys.uploads)
-               if k.endswith("/state.json")]
+        ids = [
+            k[len(self.keys.uploads) :].split("/")[0]
+            for k in await self.s3.keys(self.keys.uploads)
+            if k.endswith("/state.json")
+        ]
         gate = asyncio.Semaphore(16)
 
         async def one(upload_id: str) -> SessionState | None:
@@ -495,9 +502,11 @@ class Sessions:
         for st in await self._all():
             if now - st.updated > older_than:
                 if st.multipart:
-                    await _quietly(self.s3.call(
-                        "abort_multipart_upload", Key=self.keys.upload(st.id) + "data", UploadId=st.multipart
-                    ))
+                    await _quietly(
+                        self.s3.call(
+                            "abort_multipart_upload", Key=self.keys.upload(st.id) + "data", UploadId=st.multipart
+                        )
+                    )
                 await self._remove(st.id, st)
                 removed += 1
         return removed
