@@ -12,17 +12,15 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import random
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 
 import httpx
 import pytest
+from gc_load import PushLoad
 from seaweed import new_bucket, seaweedfs  # noqa: F401  (the session's SeaweedFS)
-from test_gc_stress import push_image
 from test_s3_nodes import Cluster
 
 from specgen.client import RegistryClient
@@ -84,52 +82,19 @@ def _gc_runs(node_url: str) -> float:
 def test_pushes_through_three_nodes_during_repeated_gc_lose_no_tagged_byte(cluster):
     url = cluster.url
     start = time.monotonic()
-    stop = threading.Event()
-    tagged: dict[tuple[str, str], tuple[str, dict[str, bytes]]] = {}
-    lock = threading.Lock()
-    failures: list[BaseException] = []
-    pushed = deleted = 0
-
-    def pusher(n: int) -> None:
-        nonlocal pushed, deleted
-        rng = random.Random(n)
-        mine: list[tuple[str, str]] = []
-        try:
-            with RegistryClient(url, timeout=60) as client, httpx.Client(base_url=url, timeout=60) as raw:
-                i = 0
-                while not stop.is_set():
-                    repo, tag = f"gc/r{i % 2}", f"p{n}-{i}"
-                    i += 1
-                    digest, blobs = push_image(client, repo, tag, rng)
-                    with lock:
-                        tagged[(repo, tag)] = (digest, blobs)
-                        pushed += 1
-                    mine.append((repo, tag))
-                    if len(mine) > 1 and rng.random() < 0.5:
-                        repo, tag = mine.pop(rng.randrange(len(mine) - 1))
-                        with lock:
-                            digest = tagged.pop((repo, tag))[0]
-                            deleted += 1
-                        target = tag if rng.random() < 0.5 else digest
-                        assert raw.delete(f"/v2/{repo}/manifests/{target}").status_code == 202
-        except BaseException as exc:  # reported by the main thread
-            failures.append(exc)
-
-    threads = [threading.Thread(target=pusher, args=(n,)) for n in range(PUSHERS)]
-    for t in threads:
-        t.start()
+    load = PushLoad(url, "gc", PUSHERS, timeout=60).start()
     runs: list[gc.Report] = []
     params = cluster.store.params(cluster.bucket)
 
     async def collect_while_pushing() -> None:
         collectors = [S3Driver(**params), S3Driver(**params)]  # two more, racing each other and the nodes
         try:
-            while any(t.is_alive() for t in threads):
+            while load.alive():
                 runs.extend(await asyncio.gather(
                     *(gc.collect(d, grace=GRACE, delete_untagged=True, upload_ttl=3600) for d in collectors)))
                 elapsed = time.monotonic() - start
                 if elapsed > MAX_SECONDS or (elapsed > PUSH_SECONDS and any(r.blobs_deleted for r in runs)):
-                    stop.set()
+                    load.stop.set()
         finally:
             for d in collectors:
                 await d.close()
@@ -137,10 +102,8 @@ def test_pushes_through_three_nodes_during_repeated_gc_lose_no_tagged_byte(clust
     try:
         asyncio.run(collect_while_pushing())
     finally:
-        stop.set()
-        for t in threads:
-            t.join(60)
-    assert not failures, failures
+        load.join()
+    tagged, pushed, deleted = load.tagged, load.pushed, load.deleted
     assert len(runs) >= 4 and pushed > 2 * PUSHERS and deleted > 0
     assert sum(len(r.blobs_deleted) for r in runs) > 0, [r.summary() for r in runs]
     assert all(_gc_runs(node.url) > 0 for node in cluster.nodes)  # every node's periodic GC ran too

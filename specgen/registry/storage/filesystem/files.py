@@ -26,6 +26,7 @@ from pathlib import Path
 
 from specgen.registry.storage.driver import InvalidName, StorageUnavailable
 from specgen.registry.storage.filesystem import fsops
+from specgen.registry.storage.names import component, split_digest
 
 
 def atomic_write(path: Path, data: bytes) -> None:
@@ -35,20 +36,6 @@ def atomic_write(path: Path, data: bytes) -> None:
 
 def fsync_dir(path: Path) -> None:
     fsops.ops.fsync_dir(path)
-
-
-def split_digest(digest: str) -> tuple[str, str]:
-    """``"alg:hex"`` → (alg, hex), refusing what would not be one path component each."""
-    alg, sep, hexd = digest.partition(":")
-    if not sep or not alg or not hexd or "/" in digest or alg.startswith(".") or hexd.startswith("."):
-        raise InvalidName(f"not a digest: {digest!r}")
-    return alg, hexd
-
-
-def _component(value: str, what: str) -> str:
-    if not value or "/" in value or value.startswith(".") or "\0" in value:
-        raise InvalidName(f"invalid {what}: {value!r}")
-    return value
 
 
 def confined(root: Path, path: Path) -> Path:
@@ -103,7 +90,7 @@ class Layout:
         return self._c(self.repo(name) / "_manifests" / "tags")
 
     def tag_dir(self, name: str, tag: str) -> Path:
-        return self._c(self.tags(name) / _component(tag, "tag"))
+        return self._c(self.tags(name) / component(tag, "tag"))
 
     def tag_link(self, name: str, tag: str) -> Path:
         """The file holding the digest a tag points at."""
@@ -120,4 +107,4 @@ class Layout:
         return self._c(self.repo(name) / "_uploads")
 
     def upload(self, name: str, upload_id: str) -> Path:
-        return self._c(self.uploads(name) / _component(upload_id, "upload id"))
+        return self._c(self.uploads(name) / component(upload_id, "upload id"))

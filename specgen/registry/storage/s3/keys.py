@@ -26,22 +26,9 @@ from __future__ import annotations
 import re
 
 from specgen.registry.storage.driver import InvalidName, UploadUnknown
+from specgen.registry.storage.names import component, split_digest
 
 _UUID = re.compile(r"^[0-9a-f]{32}$")
-
-
-def split_digest(digest: str) -> tuple[str, str]:
-    """``"alg:hex"`` → (alg, hex), refusing what would not be one key component each."""
-    alg, sep, hexd = digest.partition(":")
-    if not sep or not alg or not hexd or "/" in digest or alg.startswith(".") or hexd.startswith("."):
-        raise InvalidName(f"not a digest: {digest!r}")
-    return alg, hexd
-
-
-def _component(value: str, what: str) -> str:
-    if not value or "/" in value or value.startswith(".") or "\0" in value:
-        raise InvalidName(f"invalid {what}: {value!r}")
-    return value
 
 
 class Keys:
@@ -96,7 +83,7 @@ class Keys:
         return f"{self.repo(name)}_manifests/tags/"
 
     def tag(self, name: str, tag: str) -> str:
-        return self.tags(name) + _component(tag, "tag")
+        return self.tags(name) + component(tag, "tag")
 
     def referrers(self, name: str) -> str:
         return f"{self.repo(name)}_referrers/"
