@@ -15,7 +15,9 @@ from specgen.dump import DumpError
 from specgen.errors import UserError
 
 
-def make_parser() -> argparse.ArgumentParser:
+def make_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The parser of every subcommand, or of ``command`` alone when it names one: ``specgen serve``
+    then loads no compiler, template engine or checker into the server's process."""
     parser = argparse.ArgumentParser(
         prog="specgen",
         description="Compile the Docker Registry HTTP API V2 descriptors into docs, OpenAPI, "
@@ -23,14 +25,17 @@ def make_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {specgen.__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for info in sorted(pkgutil.iter_modules(specgen.commands.__path__), key=lambda m: m.name):
-        module = importlib.import_module(f"specgen.commands.{info.name}")
-        module.register(sub)
+    names = sorted(info.name for info in pkgutil.iter_modules(specgen.commands.__path__))
+    chosen = [name for name in names if name.replace("_", "-") == command]
+    for name in chosen or names:
+        importlib.import_module(f"specgen.commands.{name}").register(sub)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = make_parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else argv
+    command = argv[0] if argv and not argv[0].startswith("-") else None
+    args = make_parser(command).parse_args(argv)
     try:
         return int(args.func(args) or 0)
     except (UserError, SetNotFound, DumpError) as exc:

@@ -17,7 +17,8 @@ import pytest
 
 from specgen.auth import scopes
 from specgen.auth.access import needs
-from specgen.auth.controller import AccessController, BasicPolicy, TokenPolicy, caller
+from specgen.auth.caller import caller
+from specgen.auth.controller import AccessController, BasicPolicy, TokenPolicy
 from specgen.auth.htpasswd import Htpasswd
 from specgen.auth.keys import SigningKey, TrustedKeys, jwks, libtrust_key_id
 from specgen.auth.rules import Rules

@@ -59,6 +59,12 @@ class Recorder(fsops.FileOps):
             self.add("ftruncate", self.rel(path), 0)
         return fd
 
+    def open_direct(self, fd):
+        dfd = super().open_direct(fd)
+        if dfd is not None:
+            self.fds[dfd] = self.fds[fd]  # the same file: its writes are the file's
+        return dfd
+
     def pwrite(self, fd, data, offset):
         n = super().pwrite(fd, data, offset)
         self.add("pwrite", self.fds[fd], offset, bytes(memoryview(data)[:n]))

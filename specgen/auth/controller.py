@@ -21,12 +21,12 @@ import json
 import logging
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl
 
 from specgen.auth.access import Needs, needs
+from specgen.auth.caller import CALLER, Caller
 from specgen.auth.htpasswd import Htpasswd
 from specgen.auth.keys import TrustedKeys
 from specgen.auth.rules import Rules
@@ -39,25 +39,6 @@ log = logging.getLogger("specgen.auth")
 
 #: Verified tokens remembered per process (least recently used dropped first).
 CACHE_SIZE = 4096
-
-#: The ASGI scope key of the ``Caller`` of a request the controller let through.
-CALLER = "specgen.auth.caller"
-
-
-@dataclass(frozen=True)
-class Caller:
-    """Who made a request (``None``: anonymous) and what they may do."""
-
-    user: str | None
-    may: Callable[[str, str, str], bool]
-
-    def may_pull(self, repository: str) -> bool:
-        return self.may("repository", repository, "pull")
-
-
-def caller(scope: Mapping[str, Any]) -> Caller | None:
-    """The caller of a request, ``None`` when no access controller is in front of the app."""
-    return scope.get(CALLER)
 
 
 @dataclass

@@ -146,7 +146,11 @@ class Security:
     tls: TLS = TLS()
 
     def policy(self) -> Any:
-        """The access controller's policy (loads the files; ``None`` when auth is off)."""
+        """The access controller's policy (loads the files; ``None`` when auth is off). The
+        controller, bcrypt and the JWT library are imported only when auth is on: a server
+        without it does not carry them."""
+        if self.auth == "none":
+            return None
         from specgen.auth.controller import BasicPolicy, TokenPolicy
         from specgen.auth.htpasswd import Htpasswd
         from specgen.auth.keys import TrustedKeys

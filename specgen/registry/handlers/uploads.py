@@ -6,8 +6,8 @@ from __future__ import annotations
 import contextlib
 import re
 
-from specgen.auth.controller import Caller
-from specgen.auth.controller import caller as auth_caller
+from specgen.auth.caller import Caller
+from specgen.auth.caller import caller as auth_caller
 from specgen.distribution.digest import ALGORITHMS
 from specgen.distribution.grammar import NAME_REGEXP
 from specgen.registry.handlers.common import (

@@ -68,6 +68,18 @@ class FileOps:
     def pwrite(self, fd: int, data, offset: int) -> int:
         return os.pwrite(fd, data, offset)
 
+    def open_direct(self, fd: int) -> int | None:
+        """A second descriptor of ``fd``'s file opened ``O_DIRECT`` for writing (page-aligned
+        writes then go to the disk as they come, instead of piling up in the page cache for the
+        final fsync), or None where the platform or the filesystem has none (tmpfs, macOS)."""
+        flag = getattr(os, "O_DIRECT", 0)
+        if not flag:
+            return None
+        try:
+            return os.open(f"/proc/self/fd/{fd}", os.O_WRONLY | os.O_CLOEXEC | flag)
+        except OSError:
+            return None
+
     def ftruncate(self, fd: int, size: int) -> None:
         os.ftruncate(fd, size)
 

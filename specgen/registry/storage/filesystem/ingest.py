@@ -4,9 +4,10 @@ A body is taken in batches of ``BATCH`` bytes; each batch is hashed and written 
 at once (both release the GIL) while the event loop receives the next one, and the kernel is asked
 to start writing back each batch right away so the final fsync has little left to do. A body the
 server offers raw (``RawReader``, large uploads) is read from the socket by a thread of its own into
-one small buffer, which it hashes and writes itself: a thread per upload, not a fixed pool, so
-uploads from slow clients never keep a fast one waiting (the thread's reads time out on a client
-below the minimum rate, ``specgen.server.limits``).
+a few small buffers, hashed by a thread of the upload's own and written by the pool while the next
+one fills: a reading thread per upload, not a fixed pool, so uploads from slow clients never keep a
+fast one waiting (the thread's reads time out on a client below the minimum rate,
+``specgen.server.limits``); the pool's tasks never wait on a client.
 """
 
 from __future__ import annotations
@@ -14,9 +15,11 @@ from __future__ import annotations
 import asyncio
 import ctypes
 import ctypes.util
+import errno
 import mmap
 import threading
-from concurrent.futures import ThreadPoolExecutor
+from collections import deque
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 from specgen.registry.hashing import Hasher
@@ -78,28 +81,37 @@ def _trim() -> None:
         _malloc_trim(0)
 
 
-def _write_all(fd: int, data, offset: int) -> None:
+def _write_all(fd: int, data, offset: int, start_writeback: bool = True) -> None:
     view = memoryview(data)
     start = offset
     while view:
         n = fsops.ops.pwrite(fd, view, offset)
         view = view[n:]
         offset += n
-    if _sync_file_range is not None:
+    if start_writeback and _sync_file_range is not None:
         _sync_file_range(fd, start, offset - start, _SYNC_FILE_RANGE_WRITE)
 
 
 def _pump(raw: RawReader, fd: int, offset: int, hasher: Hasher) -> int:
-    """Thread body of a raw ingest: fill one ``RAW_BUF`` buffer from the socket, hash it, write it
-    (buffered; the kernel is asked to start writing back at once), again until the body ends;
-    bytes written. One small buffer per upload keeps memory flat however many run at once; while
-    it is hashed and written the socket's receive buffer keeps the client sending."""
-    buf = mmap.mmap(-1, RAW_BUF)  # its own mapping: unmapped, so given back, when done
-    view = memoryview(buf)
+    """Thread body of a raw ingest: fill ``NBUF`` small buffers from the socket in turn while the
+    earlier ones are written (the shared pool, any order) and hashed (a thread of this upload's
+    own, in order), so the socket, the hash and the disk all move at once; bytes written. Reading
+    stalls only when hashing or the disk is ``NBUF`` buffers behind, and memory stays ``NBUF *
+    RAW_BUF`` per upload however large the blob and however many uploads run."""
+    maps = [mmap.mmap(-1, RAW_BUF) for _ in range(NBUF)]  # own mappings: unmapped, so given back
+    free = [memoryview(m) for m in maps]
+    dfd = fsops.ops.open_direct(fd)  # page-aligned (mmap) buffers go to the disk as they come
+    hashing = ThreadPoolExecutor(max_workers=1, thread_name_prefix="specgen-hash")
+    in_flight: deque[tuple[memoryview, list[Future]]] = deque()
     total = 0
     try:
         while True:
-            n = 0
+            if not free:
+                view, futures = in_flight.popleft()
+                for f in futures:
+                    f.result()
+                free.append(view)
+            view, n = free.pop(), 0
             while n < RAW_BUF:
                 k = raw.read_into(view[n:])
                 if k == 0:
@@ -107,22 +119,59 @@ def _pump(raw: RawReader, fd: int, offset: int, hasher: Hasher) -> int:
                 n += k
             if n:
                 data = view[:n]
-                hasher.update(data)
-                _write_all(fd, data, offset + total)
-                data.release()
+                at = offset + total
+                in_flight.append(
+                    (view, [_POOL.submit(_write_batch, fd, dfd, data, at), hashing.submit(hasher.update, data)])
+                )
                 total += n
+            else:
+                free.append(view)
             if n < RAW_BUF:
-                return total
+                break
+        while in_flight:
+            _, futures = in_flight.popleft()
+            for f in futures:
+                f.result()
+        return total
     finally:
-        try:
-            view.release()
-            buf.close()
-        except BufferError:  # slices still held by a failure's traceback: unmapped with it
-            pass
+        for _, futures in in_flight:  # never unmap a buffer a thread still reads
+            for f in futures:
+                try:
+                    f.result()
+                except Exception:
+                    pass
+        hashing.shutdown(wait=True)
+        if dfd is not None:
+            fsops.ops.close(dfd)
+        for m in maps:
+            try:
+                m.close()
+            except BufferError:  # slices still held by a failure's traceback: unmapped with it
+                pass
 
 
-#: Bytes one raw ingest reads, hashes and writes at a time (its only buffer).
-RAW_BUF = 512 << 10
+_ALIGN = 4096
+
+
+def _write_batch(fd: int, dfd: int | None, data, offset: int) -> None:
+    """Write a batch, its page-aligned part through ``dfd`` (``O_DIRECT``) when there is one."""
+    if dfd is not None and offset % _ALIGN == 0:
+        aligned = len(data) - len(data) % _ALIGN
+        if aligned:
+            try:
+                _write_all(dfd, data[:aligned], offset, start_writeback=False)
+                data, offset = data[aligned:], offset + aligned
+            except OSError as exc:
+                if exc.errno != errno.EINVAL:  # EINVAL: no O_DIRECT after all; buffered below
+                    raise
+    if len(data):
+        _write_all(fd, data, offset)
+
+
+#: Bytes one raw ingest reads at a time into each of its ``NBUF`` buffers.
+RAW_BUF = 256 << 10
+#: Buffers per raw ingest: one filling from the socket while the others are hashed and written.
+NBUF = 3
 
 
 async def ingest(body: IncomingBody, fd: int, offset: int, hasher: Hasher, limit: int | None = None) -> int:
