@@ -121,13 +121,15 @@ class Manifests(Entity):
         # (all at once: on an object store each touch is a few round trips)
         referenced = list(dict.fromkeys((*parsed.blobs, *parsed.manifests, digest)))
         touched = dict(zip(referenced, await asyncio.gather(*map(self.driver.touch_blob, referenced))))
-        for blob in parsed.blobs:
-            if not touched[blob] or not await self.driver.repo_has_blob(name, blob):
+        linked = await asyncio.gather(*(self.driver.repo_has_blob(name, blob) for blob in parsed.blobs))
+        for blob, in_repository in zip(parsed.blobs, linked):
+            if not touched[blob] or not in_repository:
                 raise APIError(
                     "MANIFEST_BLOB_UNKNOWN", "BLOB_UNKNOWN", message="blob unknown to registry", detail={"digest": blob}
                 )
-        for child in parsed.manifests:
-            if not touched[child] or await self.driver.manifest_media_type(name, child) is None:
+        kinds = await asyncio.gather(*(self.driver.manifest_media_type(name, child) for child in parsed.manifests))
+        for child, kind in zip(parsed.manifests, kinds):
+            if not touched[child] or kind is None:
                 raise APIError(
                     "MANIFEST_BLOB_UNKNOWN",
                     "MANIFEST_UNKNOWN",
