@@ -198,3 +198,41 @@ def test_a_config_file_reaches_every_worker(tmp_path):
     assert "(2 workers)" in log  # --workers 2 over the file's 3
     lines = [json.loads(line) for line in log.splitlines() if line.startswith("{")]
     assert any(e["request_id"] == "cfg-test" and e["status"] == 405 and e["method"] == "DELETE" for e in lines)
+
+
+def test_auth_and_limits_come_from_the_file_too(tmp_path):
+    """The keys of the other sections merged into the table (issue 11's limits, issue 12's auth)
+    act from a config file as their flags do: htpasswd auth challenges, a user gets in, and a
+    request with more header fields than ``limits.max_header_count`` is refused with 431."""
+    import socket
+
+    import httpx
+    from peers import htpasswd_line, start_specgen
+
+    users = tmp_path / "htpasswd"
+    users.write_text(htpasswd_line("alice", "s3cret"))
+    cfg = write(tmp_path, f"auth:\n  mode: htpasswd\n  htpasswd: {users}\n  realm: cfg-realm\n"
+                          "limits:\n  max_header_count: 20\n")
+    assert main(["serve", "--config", str(cfg), "--check-config"]) == 0
+    peer = start_specgen(tmp_path / "serve", extra_args=["--config", str(cfg)])  # ready on 401 too
+    try:
+        with httpx.Client(base_url=peer.url, timeout=10) as c:
+            anonymous = c.get("/v2/")
+            assert anonymous.status_code == 401
+            assert anonymous.headers["www-authenticate"] == 'Basic realm="cfg-realm"'
+            assert c.get("/v2/", auth=("alice", "s3cret")).status_code == 200
+            assert c.get("/v2/", auth=("alice", "wrong")).status_code == 401
+        host, port = peer.url.split("://", 1)[1].rsplit(":", 1)
+        with socket.create_connection((host, int(port)), timeout=10) as s:
+            extra = "".join(f"X-Filler-{i}: {i}\r\n" for i in range(30))
+            s.sendall(f"GET /v2/ HTTP/1.1\r\nHost: {host}\r\n{extra}\r\n".encode())
+            assert s.recv(64).startswith(b"HTTP/1.1 431")
+    finally:
+        peer.stop()
+
+
+def test_a_bad_auth_file_in_the_config_is_one_line(tmp_path, capsys):
+    cfg = write(tmp_path, f"auth:\n  mode: htpasswd\n  htpasswd: {tmp_path / 'missing'}\n")
+    assert main(["serve", "--config", str(cfg), "--check-config"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "missing" in err[0]

@@ -53,6 +53,12 @@ def settings(args: argparse.Namespace) -> config.Resolved:
 
 def run(args: argparse.Namespace) -> int:
     cfg = settings(args)
+    from specgen.auth import settings as security_settings
+    from specgen.server import limits
+
+    server_limits = limits.from_settings(cfg.values)
+    # loads the htpasswd, rules, keys and certificates: a bad one is exit 2, with --check-config too
+    security = security_settings.from_settings(cfg.values)
     if args.check_config:
         changed = ", ".join(f"{key} ({source})" for key, source in sorted(cfg.sources.items()))
         print(f"specgen: configuration valid{': ' + changed if changed else ' (all defaults)'}")
@@ -63,9 +69,6 @@ def run(args: argparse.Namespace) -> int:
     from specgen.server import serving
 
     spec = cfg["set"] or DEFAULT_SET
-    from specgen.server import limits
-
-    server_limits = limits.from_settings(cfg.values)
     limits.set_current(server_limits)
     os.environ[limits.ENV_LIMITS] = server_limits.to_env()  # the workers' limits
     dset = load_set(spec)  # SetNotFound (exit 2) names the bundled sets
@@ -73,9 +76,6 @@ def run(args: argparse.Namespace) -> int:
         spec = str(Path(spec).resolve())
     registry = serving.is_registry(dset)
     upload_ttl = cfg["uploads.ttl"]
-    from specgen.auth import settings as security_settings
-
-    security = security_settings.from_settings(cfg.values)  # a bad htpasswd, rules file, key: exit 2 here
     if security.auth != "none" and not registry:
         raise UserError(f"--auth needs a set with the registry routes; {dset.name} has none")
     with contextlib.ExitStack() as stack:
