@@ -70,6 +70,20 @@ class PushLoad:
             t.join(self.timeout)
         assert not self.failures, self.failures
 
+    def check_tagged(self) -> None:
+        """Every image still tagged pulls whole: its manifest by tag, each of its blobs byte for byte."""
+        with RegistryClient(self.url, timeout=self.timeout) as client:
+            for (repo, tag), (digest, blobs) in sorted(self.tagged.items()):
+                manifest = client.get_manifest(repo, tag)
+                assert manifest.digest == digest, (repo, tag)
+                doc = manifest.json()
+                for desc in [doc["config"], *doc["layers"]]:
+                    assert client.pull_blob(repo, desc["digest"]) == blobs[desc["digest"]], (repo, tag, desc)
+
+    def wanted(self) -> set[str]:
+        """The digests of the tagged images and their blobs: all a collection must keep."""
+        return {d for digest, blobs in self.tagged.values() for d in (digest, *blobs)}
+
     def _push(self, n: int) -> None:
         rng = random.Random(n)
         mine: list[tuple[str, str]] = []

@@ -12,7 +12,6 @@ import pytest
 from gc_load import PushLoad
 from peers import start_specgen
 
-from specgen.client import RegistryClient
 from specgen.registry import gc
 from specgen.registry.storage.filesystem import FilesystemDriver
 
@@ -51,7 +50,7 @@ def test_pushes_and_tag_deletes_during_repeated_gc_lose_no_tagged_byte(server):
         asyncio.run(collect_while_pushing())
     finally:
         load.join()
-    tagged, pushed, deleted = load.tagged, load.pushed, load.deleted
+    pushed, deleted = load.pushed, load.deleted
     assert len(runs) >= 2 and pushed > 2 * PUSHERS and deleted > 0
     concurrent = sum(len(r.blobs_deleted) for r in runs)
     assert concurrent > 0, [r.summary() for r in runs]  # runs freed blobs while pushes went on
@@ -61,14 +60,8 @@ def test_pushes_and_tag_deletes_during_repeated_gc_lose_no_tagged_byte(server):
     print(f"{pushed} images pushed, {deleted} deleted, {len(runs)} gc runs freed {concurrent} blobs "
           f"while pushing, the last one {len(final.blobs_deleted)}")
 
-    with RegistryClient(url, timeout=30) as client:
-        for (repo, tag), (digest, blobs) in sorted(tagged.items()):
-            manifest = client.get_manifest(repo, tag)
-            assert manifest.digest == digest, (repo, tag)
-            doc = manifest.json()
-            for desc in [doc["config"], *doc["layers"]]:
-                assert client.pull_blob(repo, desc["digest"]) == blobs[desc["digest"]], (repo, tag, desc)
+    load.check_tagged()
     # and what was freed is really gone: only the blobs of tagged images remain
     remaining = asyncio.run(FilesystemDriver(root).list_blobs())
-    wanted = {d for digest, blobs in tagged.values() for d in (digest, *blobs)}
+    wanted = load.wanted()
     assert set(remaining) == wanted
