@@ -1,5 +1,5 @@
 """Where the registry keeps its data: the driver interface (``driver``), drivers by name
-(``factory``) and the drivers shipped with specgen (``filesystem``)."""
+(``factory``) and the drivers shipped with specgen (``filesystem``, ``s3``)."""
 
 from specgen.registry.storage.driver import (
     BlobBody,
@@ -11,6 +11,7 @@ from specgen.registry.storage.driver import (
     RawReader,
     StorageDriver,
     StorageError,
+    StorageUnavailable,
     UploadBusy,
     UploadInfo,
     UploadUnknown,
@@ -27,6 +28,7 @@ __all__ = [
     "RawReader",
     "StorageDriver",
     "StorageError",
+    "StorageUnavailable",
     "UploadBusy",
     "UploadInfo",
     "UploadUnknown",
