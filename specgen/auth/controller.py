@@ -34,6 +34,7 @@ from specgen.auth.scopes import Access, challenge_scope
 from specgen.auth.tokens import LEEWAY, Claims, InvalidToken, verify
 from specgen.distribution.router import Router
 from specgen.model import DescriptorSet
+from specgen.server.runtime import resolve_request
 
 log = logging.getLogger("specgen.auth")
 
@@ -160,12 +161,13 @@ class AccessController:
 
     def __init__(self, app: Any, dset: DescriptorSet, policy: Policy):
         self.app, self.policy = app, policy
-        self.router = Router(dset)
+        # the app's own router where it has one, so a request is resolved once for every layer
+        self.router = getattr(app, "router", None) or Router(dset)
 
     async def __call__(self, scope: dict, receive, send) -> None:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
-        answer = self.router.resolve(scope["path"])
+        answer = resolve_request(self.router, scope)
         if answer.status != 200 or answer.match is None:
             return await self.app(scope, receive, send)  # 301 and 404 need no identity
         query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True))

@@ -20,7 +20,7 @@ from typing import Any
 from specgen.distribution import routenames
 from specgen.server import accesslog
 from specgen.server.metrics import Metrics
-from specgen.server.runtime import RAW_BODY, ZEROCOPY
+from specgen.server.runtime import RAW_BODY, ZEROCOPY, resolve_request
 
 log = logging.getLogger("specgen.server")
 
@@ -88,11 +88,11 @@ class Observe:
         self.router = getattr(app, "router", None)
         self._on_startup, self._on_shutdown = on_startup, on_shutdown
 
-    def route_name(self, path: str) -> str:
+    def route_name(self, scope: dict) -> str:
         """The matched route's name (a bounded label), or ``none``."""
         if self.router is None:
             return "none"
-        answer = self.router.resolve(path, "")
+        answer = resolve_request(self.router, scope)
         return answer.match.route.name if answer.status == 200 and answer.match is not None else "none"
 
     async def __call__(self, scope: dict, receive, send) -> None:
@@ -111,7 +111,7 @@ class Observe:
             own = "metrics"
         elif s.health and path in (s.liveness_path, s.readiness_path):
             own = "liveness" if path == s.liveness_path else "readiness"
-        route = own or self.route_name(path)
+        route = own or self.route_name(scope)
         state = {"status": 0, "out": 0, "in": 0}
         rid_header = (b"x-request-id", rid.encode("latin-1"))
 

@@ -42,6 +42,23 @@ ZEROCOPY = "http.response.zerocopy"
 RAW_BODY = "specgen.raw_body"
 
 
+#: ASGI scope key of the request's route resolution (see ``resolve_request``).
+RESOLUTION = "specgen.resolution"
+
+
+def resolve_request(router: Router[Any], scope: dict) -> Any:
+    """``router``'s resolution of the request in ``scope``, computed once per request: the layers
+    in front of the app (access log and metrics, the access controller) and the app itself share
+    the app's router, and whichever asks first leaves the answer in the scope for the others."""
+    cached = scope.get(RESOLUTION)
+    if cached is not None and cached[0] is router:
+        return cached[1]
+    qs = scope.get("query_string", b"")
+    answer = router.resolve(scope["path"], qs.decode("latin-1") if qs else "")
+    scope[RESOLUTION] = (router, answer)
+    return answer
+
+
 def tune_malloc() -> None:
     """Keep a long-running server's memory flat with large, short-lived buffers (glibc only):
     few malloc arenas instead of one per thread that ever allocated, and a fixed 1 MiB mmap
@@ -525,7 +542,7 @@ class App:
         method = scope["method"]
         headers = join_headers(scope["headers"])
         qs = scope.get("query_string", b"")
-        answer = self.router.resolve(scope["path"], qs.decode("latin-1") if qs else "")
+        answer = resolve_request(self.router, scope)
         if answer.status != 200:
             if answer.status == 301:
                 response = Response(301, {"Location": answer.location or "/", "Content-Length": "0"}, b"")
