@@ -187,7 +187,10 @@ def test_concurrent_tag_writes_from_different_nodes_end_with_one_winner(cluster)
 
 
 def test_conformance_check_passes_through_the_proxy(cluster):
-    report = run(cluster.url, load_set("oci_v1_1"))
+    # a longer per-request timeout than the checker's 30 s default: once, in a fresh-clone CI run on
+    # a loaded 2-core machine, one DELETE through proxy, node and SeaweedFS took longer than 30 s
+    # (not reproduced in 11 runs since); a request that never answers still fails the run
+    report = run(cluster.url, load_set("oci_v1_1"), timeout=120)
     print(reports.summary_text(report))
     failed = [f"{g.name} / {c.name}: {c.message}" for g in report.groups for c in g.checks
               if c.status >= Status.FAIL]
